@@ -1,0 +1,11 @@
+import type { Client } from '@temporalio/client';
+import type { Orm } from '../db/orm';
+
+/** What the worker injects into every activity factory. */
+export interface ActivityDeps {
+  readonly orm: Orm;
+  /** Used to tell a stale "running" row (its workflow is gone) from a live one. */
+  readonly temporal?: Client;
+  /** Rows per UPDATE statement; each batch commits on its own. */
+  readonly batchSize: number;
+}

@@ -1,0 +1,138 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { AutomatedProcess, ExecutionStatus } from '../db/entities';
+import type { Orm } from '../db/orm';
+import { localDateAt, formatLocalDate } from '../time';
+import type { ActivityDeps } from './deps';
+import type { BeginExecutionInput, BeginExecutionOutcome, ProcessResult } from './run-types';
+
+const ONE_RUNNING_INDEX = 'automated_process_executions_one_running';
+
+interface RunningRow {
+  execution_id: string;
+  workflow_id: string | null;
+  workflow_run_id: string | null;
+}
+
+/** Execution rows: opened when a run starts, always closed as completed or failed. */
+export function createExecutionActivities({ orm, temporal }: ActivityDeps) {
+  async function isStale(row: RunningRow): Promise<boolean> {
+    if (!temporal || !row.workflow_id) return false;
+    try {
+      const description = await temporal.workflow
+        .getHandle(row.workflow_id, row.workflow_run_id ?? undefined)
+        .describe();
+      return description.status.name !== 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return true;
+      throw err;
+    }
+  }
+
+  async function insertRunning(input: BeginExecutionInput, processId: string): Promise<RunningRow | null> {
+    const connection = orm.em.getConnection();
+    try {
+      await connection.execute(
+        `INSERT INTO automated_process_executions
+           (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id)
+         VALUES (?, ?, 'running', now(), ?, ?, ?, ?)
+         ON CONFLICT (execution_id) DO NOTHING`,
+        [input.executionId, processId, input.trigger, input.logicalTime, input.workflowId, input.workflowRunId],
+      );
+      return null;
+    } catch (err) {
+      if (!isUniqueViolation(err, ONE_RUNNING_INDEX)) throw err;
+      const rows = await connection.execute<RunningRow[]>(
+        `SELECT execution_id, workflow_id, workflow_run_id FROM automated_process_executions
+          WHERE process_id = ? AND status = 'running' AND workflow_id IS NOT NULL`,
+        [processId],
+      );
+      const running = rows[0];
+      if (!running) return insertRunning(input, processId); // it finished in between
+      return running;
+    }
+  }
+
+  return {
+    async beginExecution(input: BeginExecutionInput): Promise<BeginExecutionOutcome> {
+      const em = orm.em.fork();
+      const process = await em.findOne(AutomatedProcess, { name: input.processName });
+      if (!process) {
+        throw ApplicationFailure.nonRetryable(
+          `automated process "${input.processName}" does not exist`,
+          'ProcessNotFound',
+        );
+      }
+      const timezone = process.scheduleConfig?.timezone;
+      if (!timezone) {
+        throw ApplicationFailure.nonRetryable(
+          `schedule_config.timezone of process "${input.processName}" is missing`,
+          'InvalidProcessConfig',
+        );
+      }
+      let running = await insertRunning(input, process.processId);
+      if (running && (await isStale(running))) {
+        await markStaleFailed(orm, running.execution_id);
+        running = await insertRunning(input, process.processId);
+      }
+      if (running && running.execution_id !== input.executionId) {
+        return { kind: 'skipped', runningExecutionId: running.execution_id, runningWorkflowId: running.workflow_id };
+      }
+      return {
+        kind: 'started',
+        run: {
+          executionId: input.executionId,
+          processId: process.processId,
+          processName: process.name,
+          timezone,
+          logicalTime: input.logicalTime,
+          day: formatLocalDate(localDateAt(timezone, Date.parse(input.logicalTime))),
+          processConfig: process.processConfig ?? {},
+        },
+      };
+    },
+
+    async completeExecution(executionId: string, result: ProcessResult): Promise<void> {
+      await finish(orm, executionId, ExecutionStatus.Completed, result, null);
+    },
+
+    async failExecution(executionId: string, errorMessage: string): Promise<void> {
+      await finish(orm, executionId, ExecutionStatus.Failed, { success: false, error: errorMessage }, errorMessage);
+    },
+  };
+}
+
+/** Closes a running row once; a retried call finds it closed and changes nothing. */
+async function finish(
+  orm: Orm,
+  executionId: string,
+  status: ExecutionStatus,
+  result: Record<string, unknown>,
+  errorMessage: string | null,
+): Promise<void> {
+  await orm.em.getConnection().execute(
+    `WITH closed AS (
+       UPDATE automated_process_executions
+          SET status = ?, completed_at = now(), result = ?::jsonb, error_message = ?
+        WHERE execution_id = ? AND status = 'running'
+        RETURNING process_id, completed_at)
+     UPDATE automated_processes p SET last_executed_at = closed.completed_at
+       FROM closed WHERE p.process_id = closed.process_id`,
+    [status, JSON.stringify(result), errorMessage, executionId],
+  );
+}
+
+async function markStaleFailed(orm: Orm, executionId: string): Promise<void> {
+  const message = 'its workflow ended without closing this row (terminated or timed out); closed by the next run';
+  await orm.em.getConnection().execute(
+    `UPDATE automated_process_executions
+        SET status = 'failed', completed_at = now(), error_message = ?
+      WHERE execution_id = ? AND status = 'running'`,
+    [message, executionId],
+  );
+}
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown };
+  return e.code === '23505' && e.constraint === constraint;
+}

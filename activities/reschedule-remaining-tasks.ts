@@ -1,0 +1,229 @@
+import { Context } from '@temporalio/activity';
+import { TaskStatus } from '../db/entities';
+import type { Orm } from '../db/orm';
+import {
+  InvalidProcessConfigError,
+  readBoolean,
+  readObject,
+  readUserIds,
+  rejectUnknownKeys,
+} from '../processes/config-error';
+import { daySegments, formatIsoWithOffset, formatJalaliDate, parseLocalDate, startOfDay, type DaySegment } from '../time';
+import type { ActivityDeps } from './deps';
+import type { ProcessResult, RunContext } from './run-types';
+import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
+import { pgArray } from './sql';
+
+export const RESCHEDULABLE_STATUSES = [TaskStatus.Pending, TaskStatus.InProgress] as const;
+const TASK_DETAILS_SAMPLE = 20;
+
+export interface RescheduleConfig {
+  readonly includeStatuses: readonly TaskStatus[];
+  readonly userIds: readonly string[] | null;
+  readonly updateToToday: boolean;
+}
+
+/** Behflow's row holds {"include_statuses": [...], "update_to_today": true}; user_ids is ours. */
+export function parseRescheduleConfig(raw: unknown): RescheduleConfig {
+  const config = readObject(raw, 'process_config');
+  rejectUnknownKeys(config, 'process_config', ['include_statuses', 'update_to_today', 'user_ids']);
+  return {
+    includeStatuses: readStatuses(config.include_statuses),
+    userIds: readUserIds(config.user_ids, 'process_config.user_ids'),
+    updateToToday: readBoolean(config.update_to_today, 'process_config.update_to_today', true),
+  };
+}
+
+function readStatuses(value: unknown): TaskStatus[] {
+  if (value === undefined || value === null) return [...RESCHEDULABLE_STATUSES];
+  const allowed: readonly string[] = RESCHEDULABLE_STATUSES;
+  if (!Array.isArray(value) || value.length === 0 || !value.every((s) => typeof s === 'string' && allowed.includes(s))) {
+    throw new InvalidProcessConfigError(
+      'process_config.include_statuses',
+      `must be a non-empty list of ${RESCHEDULABLE_STATUSES.join(', ')} (completed and cancelled tasks are never moved)`,
+    );
+  }
+  return [...new Set(value as TaskStatus[])];
+}
+
+export interface RescheduleProgress {
+  readonly tasksFound: number;
+  readonly tasksRescheduled: number;
+  readonly batches: number;
+}
+
+export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
+  return {
+    /**
+     * Moves every overdue task to the run's day at its own local time, in committed batches.
+     * Safe to retry: moved tasks no longer match, and counts come from the audit rows.
+     */
+    async rescheduleOverdueTasks(run: RunContext): Promise<ProcessResult> {
+      const config = failOnBadConfig(() => parseRescheduleConfig(run.processConfig));
+      const day = parseLocalDate(run.day);
+      const plan = {
+        executionId: run.executionId,
+        timezone: run.timezone,
+        day: run.day,
+        dayStart: new Date(startOfDay(run.timezone, day)).toISOString(),
+        jalaliDay: formatJalaliDate(day),
+        segments: daySegments(run.timezone, day),
+        config,
+      };
+      const ctx = Context.current();
+      const resumed = ctx.info.heartbeatDetails as RescheduleProgress | undefined;
+      const alreadyMoved = await countMoved(orm, run.executionId);
+      const tasksFound = resumed?.tasksFound ?? alreadyMoved + (await countOverdue(orm, plan));
+      let progress: RescheduleProgress = { tasksFound, tasksRescheduled: alreadyMoved, batches: resumed?.batches ?? 0 };
+      ctx.heartbeat(progress);
+
+      if (config.updateToToday) {
+        for (;;) {
+          throwIfCancelled(ctx);
+          const moved = await moveBatch(orm, plan, batchSize);
+          if (moved === 0) break;
+          progress = { ...progress, tasksRescheduled: progress.tasksRescheduled + moved, batches: progress.batches + 1 };
+          ctx.heartbeat(progress);
+        }
+        // The audit table is the truth, whatever earlier attempts did before dying.
+        progress = { ...progress, tasksRescheduled: await countMoved(orm, run.executionId) };
+      }
+      const details = await sampleMoves(orm, run.executionId, run.timezone);
+      return {
+        success: true,
+        tasks_found: progress.tasksFound,
+        tasks_rescheduled: progress.tasksRescheduled,
+        execution_time: formatIsoWithOffset(run.timezone, Date.parse(run.logicalTime)),
+        target_date: run.day,
+        task_details: details,
+        task_details_total: progress.tasksRescheduled,
+        task_details_truncated: progress.tasksRescheduled > details.length,
+      };
+    },
+  };
+}
+
+interface Plan {
+  readonly executionId: string;
+  readonly timezone: string;
+  readonly day: string;
+  readonly dayStart: string;
+  readonly jalaliDay: string;
+  readonly segments: readonly DaySegment[];
+  readonly config: RescheduleConfig;
+}
+
+function overdueFilter(plan: Plan, alias: string): { sql: string; params: unknown[] } {
+  const params: unknown[] = [pgArray(plan.config.includeStatuses), plan.dayStart];
+  let sql = `${alias}.status = ANY(?::status_enum[]) AND ${alias}.due_date_gregorian < ?::timestamptz`;
+  if (plan.config.userIds) {
+    sql += ` AND ${alias}.user_id = ANY(?::uuid[])`;
+    params.push(pgArray(plan.config.userIds));
+  }
+  return { sql, params };
+}
+
+async function countOverdue(orm: Orm, plan: Plan): Promise<number> {
+  const filter = overdueFilter(plan, 't');
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ n: string }[]>(`SELECT count(*) AS n FROM tasks t WHERE ${filter.sql}`, filter.params);
+  return Number(rows[0]?.n ?? 0);
+}
+
+async function countMoved(orm: Orm, executionId: string): Promise<number> {
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ n: string }[]>(`SELECT count(*) AS n FROM automated_process_task_moves WHERE execution_id = ?`, [
+      executionId,
+    ]);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** A CASE over seconds-of-day that picks the zone offset (or wall-clock shift) of each segment. */
+function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => number): string {
+  const whens = segments
+    .slice(0, -1)
+    .map((s) => `WHEN p.sod < ${Math.trunc(s.toSecond)} THEN ${Math.trunc(pick(s))}`)
+    .join(' ');
+  const last = segments[segments.length - 1];
+  if (!last) throw new Error('a day has at least one segment');
+  return whens ? `CASE ${whens} ELSE ${Math.trunc(pick(last))} END` : String(Math.trunc(pick(last)));
+}
+
+/**
+ * One set-based statement: lock a batch of overdue tasks, move them to the day at their local
+ * time of day (wall times resolved as TC39 Temporal's 'compatible' does, via the day's offset
+ * segments computed in TypeScript), and write one audit row per task, all in one commit.
+ */
+async function moveBatch(orm: Orm, plan: Plan, batchSize: number): Promise<number> {
+  const select = overdueFilter(plan, 'tasks');
+  const recheck = overdueFilter(plan, 't');
+  const offset = segmentCase(plan.segments, (s) => s.offsetSeconds);
+  const shift = segmentCase(plan.segments, (s) => s.wallShiftSeconds);
+  const rows = await orm.em.getConnection().execute<{ n: string }[]>(
+    `WITH batch AS (
+       SELECT task_id, due_date_gregorian AS old_due, due_date_jalali AS old_jalali,
+              (due_date_gregorian AT TIME ZONE ?)::time AS tod
+         FROM tasks
+        WHERE ${select.sql}
+        ORDER BY due_date_gregorian, task_id
+        LIMIT ?
+        FOR UPDATE
+     ), planned AS (
+       SELECT b.*, extract(epoch FROM b.tod) AS sod FROM batch b
+     ), moved AS (
+       UPDATE tasks t
+          SET due_date_gregorian = ((?::date + p.tod) - make_interval(secs => ${offset})) AT TIME ZONE 'UTC',
+              due_date_jalali = ? || 'T' || to_char(time '00:00' + make_interval(secs => p.sod + ${shift}), 'HH24:MI:SS'),
+              updated_at = now()
+         FROM planned p
+        WHERE t.task_id = p.task_id AND ${recheck.sql}
+        RETURNING t.task_id, p.old_due, p.old_jalali, t.due_date_gregorian AS new_due, t.due_date_jalali AS new_jalali
+     ), audited AS (
+       INSERT INTO automated_process_task_moves
+              (execution_id, task_id, old_due_gregorian, new_due_gregorian, old_due_jalali, new_due_jalali)
+       SELECT ?, task_id, old_due, new_due, old_jalali, new_jalali FROM moved
+       ON CONFLICT (execution_id, task_id) DO NOTHING
+       RETURNING 1
+     )
+     SELECT count(*) AS n FROM audited`,
+    [plan.timezone, ...select.params, batchSize, plan.day, plan.jalaliDay, ...recheck.params, plan.executionId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export interface TaskDetail {
+  readonly task_id: string;
+  readonly name: string | null;
+  readonly old_due_date: string | null;
+  readonly new_due_date: string;
+  readonly old_due_jalali: string | null;
+  readonly new_due_jalali: string;
+}
+
+async function sampleMoves(orm: Orm, executionId: string, timezone: string): Promise<TaskDetail[]> {
+  const rows = await orm.em.getConnection().execute<
+    {
+      task_id: string;
+      name: string | null;
+      old_due_gregorian: Date | null;
+      new_due_gregorian: Date;
+      old_due_jalali: string | null;
+      new_due_jalali: string;
+    }[]
+  >(
+    `SELECT m.task_id, t.name, m.old_due_gregorian, m.new_due_gregorian, m.old_due_jalali, m.new_due_jalali
+       FROM automated_process_task_moves m LEFT JOIN tasks t ON t.task_id = m.task_id
+      WHERE m.execution_id = ? ORDER BY m.id LIMIT ?`,
+    [executionId, TASK_DETAILS_SAMPLE],
+  );
+  return rows.map((r) => ({
+    task_id: r.task_id,
+    name: r.name,
+    old_due_date: r.old_due_gregorian ? formatIsoWithOffset(timezone, new Date(r.old_due_gregorian).getTime()) : null,
+    new_due_date: formatIsoWithOffset(timezone, new Date(r.new_due_gregorian).getTime()),
+    old_due_jalali: r.old_due_jalali,
+    new_due_jalali: r.new_due_jalali,
+  }));
+}

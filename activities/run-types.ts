@@ -1,0 +1,38 @@
+/**
+ * Shapes that cross the workflow/activity boundary. Kept free of Node imports because the
+ * workflow bundle includes them.
+ */
+export type RunTriggerName = 'schedule' | 'manual' | 'backfill';
+
+export interface BeginExecutionInput {
+  readonly executionId: string;
+  readonly processName: string;
+  readonly trigger: RunTriggerName;
+  /** ISO instant the run is for: the schedule's nominal time, or the trigger time. */
+  readonly logicalTime: string;
+  readonly workflowId: string;
+  readonly workflowRunId: string;
+}
+
+/** Everything a process's activities need, fixed once per run so retries agree on "today". */
+export interface RunContext {
+  readonly executionId: string;
+  readonly processId: string;
+  readonly processName: string;
+  readonly timezone: string;
+  readonly logicalTime: string;
+  /** The run's calendar day in the process zone, YYYY-MM-DD. */
+  readonly day: string;
+  readonly processConfig: Record<string, unknown>;
+}
+
+export type BeginExecutionOutcome =
+  | { readonly kind: 'started'; readonly run: RunContext }
+  | { readonly kind: 'skipped'; readonly runningExecutionId: string; readonly runningWorkflowId: string | null };
+
+/** The seed's result shape; each process adds its own counters. */
+export interface ProcessResult {
+  readonly success: true;
+  readonly execution_time: string;
+  readonly [key: string]: unknown;
+}

@@ -1,0 +1,71 @@
+import path from 'node:path';
+import { ConfigError } from './errors';
+import { Env, hostPort, integerInRange, optionalString, stringWithDefault, timeZone, url } from './parse';
+
+export { ConfigError };
+
+export interface ScheduleDefaults {
+  readonly hour: number;
+  readonly minute: number;
+  readonly timezone: string;
+}
+
+export interface Config {
+  /** Unset means the dev stack starts an embedded PostgreSQL. */
+  readonly databaseUrl: string | undefined;
+  /** Unset means the dev stack starts `temporal server start-dev`. */
+  readonly temporalAddress: string | undefined;
+  readonly temporalNamespace: string;
+  readonly taskQueue: string;
+  readonly temporalUiUrl: string;
+  readonly temporalCliPath: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly temporalDevPort: number;
+  readonly temporalUiPort: number;
+  readonly timezone: string;
+  readonly reschedule: ScheduleDefaults;
+  readonly archive: ScheduleDefaults;
+  readonly catchupWindowMinutes: number;
+  readonly batchSize: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+/** Reads and validates every setting once; a bad value stops startup with an error naming the variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const timezone = timeZone(env, 'BEHFLOW_TIMEZONE', 'Asia/Tehran');
+  const temporalUiPort = integerInRange(env, 'TEMPORAL_UI_PORT', 8233, 1, 65535);
+  const logLevel = stringWithDefault(env, 'LOG_LEVEL', 'info');
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, logLevel);
+  }
+  return {
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    temporalAddress: hostPort(env, 'TEMPORAL_ADDRESS'),
+    temporalNamespace: stringWithDefault(env, 'TEMPORAL_NAMESPACE', 'default'),
+    taskQueue: stringWithDefault(env, 'TEMPORAL_TASK_QUEUE', 'behflow-processes'),
+    temporalUiUrl:
+      url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? `http://localhost:${temporalUiPort}`,
+    temporalCliPath: optionalString(env, 'TEMPORAL_CLI_PATH'),
+    dataDir: path.resolve(stringWithDefault(env, 'DATA_DIR', '.data')),
+    embeddedPostgresPort: integerInRange(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
+    temporalDevPort: integerInRange(env, 'TEMPORAL_DEV_PORT', 7233, 1, 65535),
+    temporalUiPort,
+    timezone,
+    reschedule: {
+      hour: integerInRange(env, 'RESCHEDULE_HOUR', 7, 0, 23),
+      minute: integerInRange(env, 'RESCHEDULE_MINUTE', 30, 0, 59),
+      timezone,
+    },
+    archive: {
+      hour: integerInRange(env, 'ARCHIVE_HOUR', 3, 0, 23),
+      minute: integerInRange(env, 'ARCHIVE_MINUTE', 0, 0, 59),
+      timezone,
+    },
+    catchupWindowMinutes: integerInRange(env, 'SCHEDULE_CATCHUP_WINDOW_MINUTES', 240, 1, 7 * 24 * 60),
+    batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000),
+    logLevel: logLevel as Config['logLevel'],
+  };
+}

@@ -1,0 +1,69 @@
+import { ConfigError } from './errors';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+export function optionalString(env: Env, name: string): string | undefined {
+  return raw(env, name);
+}
+
+export function stringWithDefault(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+export function integerInRange(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}`, value);
+  }
+  return Number(value);
+}
+
+/** Returns the canonical IANA name, so "asia/tehran" and "Asia/Tehran" configure the same zone. */
+export function canonicalTimeZone(zone: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+export function timeZone(env: Env, name: string, fallback: string): string {
+  const value = raw(env, name) ?? fallback;
+  const canonical = canonicalTimeZone(value);
+  if (canonical === undefined) {
+    throw new ConfigError(name, 'must be an IANA time zone such as "Asia/Tehran" or "UTC"', value);
+  }
+  return canonical;
+}
+
+export function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw new ConfigError(name, `must be a URL starting with ${protocols.join(' or ')}`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `must be a URL starting with ${protocols.join(' or ')}`);
+  }
+  return value;
+}
+
+/** host:port, as Temporal clients take it. */
+export function hostPort(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  const match = /^([A-Za-z0-9.\-_]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) < 1 || Number(match[2]) > 65535) {
+    throw new ConfigError(name, 'must be host:port, for example "127.0.0.1:7233"', value);
+  }
+  return value;
+}

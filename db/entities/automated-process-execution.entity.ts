@@ -1,0 +1,45 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import { ExecutionStatus, RunTrigger } from './enums';
+
+/**
+ * Behflow's `automated_process_executions` table, plus our columns: what triggered the run,
+ * the logical time it ran for, and the Temporal workflow that ran it.
+ */
+export class AutomatedProcessExecution {
+  [OptionalProps]?: 'status';
+  executionId!: string;
+  processId!: string;
+  status: ExecutionStatus = ExecutionStatus.Pending;
+  startedAt?: Date | null;
+  completedAt?: Date | null;
+  result?: Record<string, unknown> | null;
+  errorMessage?: string | null;
+  trigger?: RunTrigger | null;
+  logicalTime?: Date | null;
+  workflowId?: string | null;
+  workflowRunId?: string | null;
+}
+
+export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcessExecution>({
+  class: AutomatedProcessExecution,
+  tableName: 'automated_process_executions',
+  properties: {
+    executionId: { type: 'uuid', primary: true },
+    // A plain column rather than a relation: history outlives the process row's ORM lifecycle.
+    processId: { type: 'uuid' },
+    status: {
+      enum: true,
+      items: () => ExecutionStatus,
+      nativeEnumName: 'process_status_enum',
+      default: ExecutionStatus.Pending,
+    },
+    startedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    completedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    result: { type: 'json', columnType: 'jsonb', nullable: true },
+    errorMessage: { type: 'text', nullable: true },
+    trigger: { type: 'string', length: 32, nullable: true },
+    logicalTime: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    workflowId: { type: 'string', length: 255, nullable: true },
+    workflowRunId: { type: 'string', length: 255, nullable: true },
+  },
+});

@@ -1,0 +1,34 @@
+/** Behflow's PostgreSQL enum types, mirrored; the database names are in each entity's `nativeEnumName`. */
+export enum TaskStatus {
+  Pending = 'pending',
+  InProgress = 'in_progress',
+  Completed = 'completed',
+  Cancelled = 'cancelled',
+}
+
+export enum TaskPriority {
+  Low = 'low',
+  Medium = 'medium',
+  High = 'high',
+}
+
+export enum TriggerType {
+  Manual = 'manual',
+  TimeBased = 'time_based',
+  EventBased = 'event_based',
+}
+
+export enum ExecutionStatus {
+  Pending = 'pending',
+  Running = 'running',
+  Completed = 'completed',
+  Failed = 'failed',
+  Disabled = 'disabled',
+}
+
+/** What started a run; ours, stored beside Behflow's columns. */
+export enum RunTrigger {
+  Schedule = 'schedule',
+  Manual = 'manual',
+  Backfill = 'backfill',
+}

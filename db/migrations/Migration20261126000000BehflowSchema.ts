@@ -1,0 +1,118 @@
+import { Migration } from '@mikro-orm/migrations';
+import { addColumnIfMissing, ensureEnumType, ensureIndexOn } from './sql-helpers';
+
+/**
+ * Behflow's own tables and enum types (created only where missing, adopted where they exist),
+ * then what this service adds: run metadata on executions and a history-preserving foreign key.
+ */
+export class Migration20261126000000BehflowSchema extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(ensureEnumType('priority_enum', ['low', 'medium', 'high']));
+    this.addSql(ensureEnumType('status_enum', ['pending', 'in_progress', 'completed', 'cancelled']));
+    this.addSql(ensureEnumType('trigger_type_enum', ['manual', 'time_based', 'event_based']));
+    this.addSql(ensureEnumType('process_status_enum', ['pending', 'running', 'completed', 'failed', 'disabled']));
+
+    this.addSql(`CREATE TABLE IF NOT EXISTS tasks (
+      task_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      user_id uuid NOT NULL,
+      name varchar(255) NOT NULL,
+      description text,
+      due_date_gregorian timestamptz,
+      date_added_gregorian timestamptz NOT NULL DEFAULT now(),
+      due_date_jalali varchar(50),
+      date_added_jalali varchar(50) NOT NULL,
+      priority priority_enum NOT NULL DEFAULT 'medium',
+      status status_enum NOT NULL DEFAULT 'pending',
+      tags text[],
+      completed_at timestamptz,
+      updated_at timestamptz NOT NULL DEFAULT now()
+    );`);
+    // users is Behflow's table: reference it only where it exists.
+    this.addSql(`DO $$ BEGIN
+  -- Nested, because PL/pgSQL does not short-circuit: 'users'::regclass fails where users is missing.
+  IF to_regclass('users') IS NOT NULL THEN
+    IF NOT EXISTS (
+      SELECT 1 FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f' AND confrelid = 'users'::regclass
+    ) THEN
+      ALTER TABLE tasks ADD CONSTRAINT tasks_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (user_id) ON DELETE CASCADE;
+    END IF;
+  END IF;
+END $$;`);
+    this.addSql(ensureIndexOn('tasks', 'user_id', 'idx_tasks_user_id'));
+    this.addSql(ensureIndexOn('tasks', 'status', 'idx_tasks_status'));
+    this.addSql(ensureIndexOn('tasks', 'due_date_gregorian', 'idx_tasks_due_date_gregorian'));
+
+    this.addSql(`CREATE TABLE IF NOT EXISTS automated_processes (
+      process_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+      name varchar(255) UNIQUE NOT NULL,
+      description text,
+      trigger_type trigger_type_enum NOT NULL,
+      schedule_config jsonb,
+      process_config jsonb,
+      is_enabled boolean NOT NULL DEFAULT true,
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      last_executed_at timestamptz
+    );`);
+
+    this.addSql(`CREATE TABLE IF NOT EXISTS automated_process_executions (
+      execution_id uuid PRIMARY KEY,
+      process_id uuid NOT NULL,
+      status process_status_enum NOT NULL DEFAULT 'pending',
+      started_at timestamptz,
+      completed_at timestamptz,
+      result jsonb,
+      error_message text
+    );`);
+    // Behflow's foreign key cascades, so deleting a process would erase its history. Ours refuses instead.
+    this.addSql(`DO $$
+DECLARE fk record;
+BEGIN
+  FOR fk IN SELECT conname FROM pg_constraint
+    WHERE conrelid = 'automated_process_executions'::regclass AND contype = 'f'
+      AND confrelid = 'automated_processes'::regclass AND confdeltype <> 'r'
+  LOOP
+    EXECUTE format('ALTER TABLE automated_process_executions DROP CONSTRAINT %I', fk.conname);
+  END LOOP;
+  IF NOT EXISTS (
+    SELECT 1 FROM pg_constraint WHERE conrelid = 'automated_process_executions'::regclass AND contype = 'f'
+      AND confrelid = 'automated_processes'::regclass
+  ) THEN
+    ALTER TABLE automated_process_executions ADD CONSTRAINT automated_process_executions_process_id_fkey
+      FOREIGN KEY (process_id) REFERENCES automated_processes (process_id) ON DELETE RESTRICT;
+  END IF;
+END $$;`);
+    this.addSql(ensureIndexOn('automated_process_executions', 'process_id', 'idx_automated_process_executions_process_id'));
+
+    this.addSql(addColumnIfMissing('automated_process_executions', 'trigger', 'varchar(32)'));
+    this.addSql(addColumnIfMissing('automated_process_executions', 'logical_time', 'timestamptz'));
+    this.addSql(addColumnIfMissing('automated_process_executions', 'workflow_id', 'varchar(255)'));
+    this.addSql(addColumnIfMissing('automated_process_executions', 'workflow_run_id', 'varchar(255)'));
+    // At most one run of a process at a time, whatever started it. Rows without a workflow are
+    // Behflow's own (possibly stale) and never block us.
+    this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS automated_process_executions_one_running
+      ON automated_process_executions (process_id) WHERE status = 'running' AND workflow_id IS NOT NULL;`);
+    this.addSql(`CREATE INDEX IF NOT EXISTS idx_automated_process_executions_started_at
+      ON automated_process_executions (process_id, started_at DESC);`);
+
+    this.addSql(`CREATE TABLE IF NOT EXISTS automated_process_task_moves (
+      id bigserial PRIMARY KEY,
+      execution_id uuid NOT NULL REFERENCES automated_process_executions (execution_id) ON DELETE RESTRICT,
+      task_id uuid NOT NULL,
+      old_due_gregorian timestamptz,
+      new_due_gregorian timestamptz NOT NULL,
+      old_due_jalali varchar(50),
+      new_due_jalali varchar(50) NOT NULL,
+      moved_at timestamptz NOT NULL DEFAULT now(),
+      CONSTRAINT automated_process_task_moves_once UNIQUE (execution_id, task_id)
+    );`);
+    this.addSql(`CREATE INDEX IF NOT EXISTS idx_automated_process_task_moves_task_id
+      ON automated_process_task_moves (task_id);`);
+
+    this.addSql(`CREATE TABLE IF NOT EXISTS automated_process_env_defaults (
+      process_name varchar(255) PRIMARY KEY,
+      schedule_config jsonb NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now()
+    );`);
+  }
+}

@@ -1,0 +1,22 @@
+import 'dotenv/config';
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../worker/logger';
+import { openServices, syncProcessesAndSchedules } from '../worker/services';
+
+/** `npm run schedules:reload`: the seed's reload_schedules, on demand. */
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const services = await openServices(config, logger);
+  try {
+    const report = await syncProcessesAndSchedules(services, config, logger);
+    logger.info('Reload finished', { ...report });
+  } finally {
+    await services.close();
+  }
+}
+
+run().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? `Configuration error: ${err.message}` : err);
+  process.exit(1);
+});

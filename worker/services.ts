@@ -1,0 +1,52 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import { initORM, migrate, type Orm } from '../db/orm';
+import { PROCESS_REGISTRY } from '../processes/registry';
+import { ensureProcessRows } from '../schedules/process-rows';
+import { reconcileSchedules, type ReconcileReport } from '../schedules/reconcile';
+import type { Logger } from './logger';
+import { connectClient, ensureSearchAttributes, requireSetting } from './temporal';
+
+export interface Services {
+  readonly orm: Orm;
+  readonly client: Client;
+  close(): Promise<void>;
+}
+
+/** Opens PostgreSQL (migrated) and Temporal; shared by the worker and the reload command. */
+export async function openServices(config: Config, logger: Logger): Promise<Services> {
+  const orm = await initORM(requireSetting(config.databaseUrl, 'DATABASE_URL'));
+  try {
+    const applied = await migrate(orm);
+    if (applied.length > 0) logger.info(`Applied migrations: ${applied.join(', ')}`);
+    const client = await connectClient(config);
+    await ensureSearchAttributes(client);
+    return {
+      orm,
+      client,
+      async close() {
+        await client.connection.close();
+        await orm.close();
+      },
+    };
+  } catch (err) {
+    await orm.close();
+    throw err;
+  }
+}
+
+/** Process rows from the registry and .env, then schedules from the rows. */
+export async function syncProcessesAndSchedules(
+  services: Services,
+  config: Config,
+  logger: Logger,
+): Promise<ReconcileReport> {
+  await ensureProcessRows(services.orm, PROCESS_REGISTRY, config, logger);
+  return reconcileSchedules({
+    orm: services.orm,
+    client: services.client,
+    registry: PROCESS_REGISTRY,
+    settings: { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes },
+    logger,
+  });
+}
