@@ -8,7 +8,7 @@ import {
   readUserIds,
   rejectUnknownKeys,
 } from '../processes/config-error';
-import { daySegments, formatIsoWithOffset, formatJalaliDate, parseLocalDate, startOfDay, type DaySegment } from '../time';
+import { addDays, daySegments, formatIsoWithOffset, formatJalaliDate, parseLocalDate, startOfDay, type DaySegment } from '../time';
 import type { ActivityDeps } from './deps';
 import type { ProcessResult, RunContext } from './run-types';
 import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
@@ -67,6 +67,7 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
         day: run.day,
         dayStart: new Date(startOfDay(run.timezone, day)).toISOString(),
         jalaliDay: formatJalaliDate(day),
+        jalaliNextDay: formatJalaliDate(addDays(day, 1)),
         segments: daySegments(run.timezone, day),
         config,
       };
@@ -109,6 +110,8 @@ interface Plan {
   readonly day: string;
   readonly dayStart: string;
   readonly jalaliDay: string;
+  /** A wall time forwarded out of a gap can land after midnight (Kiritimati skipped a whole day). */
+  readonly jalaliNextDay: string;
   readonly segments: readonly DaySegment[];
   readonly config: RescheduleConfig;
 }
@@ -175,7 +178,8 @@ async function moveBatch(orm: Orm, plan: Plan, batchSize: number): Promise<numbe
      ), moved AS (
        UPDATE tasks t
           SET due_date_gregorian = ((?::date + p.tod) - make_interval(secs => ${offset})) AT TIME ZONE 'UTC',
-              due_date_jalali = ? || 'T' || to_char(time '00:00' + make_interval(secs => p.sod + ${shift}), 'HH24:MI:SS'),
+              due_date_jalali = CASE WHEN p.sod + ${shift} >= 86400 THEN ? ELSE ? END
+                || 'T' || to_char(time '00:00' + make_interval(secs => p.sod + ${shift}), 'HH24:MI:SS'),
               updated_at = now()
          FROM planned p
         WHERE t.task_id = p.task_id AND ${recheck.sql}
@@ -188,7 +192,16 @@ async function moveBatch(orm: Orm, plan: Plan, batchSize: number): Promise<numbe
        RETURNING 1
      )
      SELECT count(*) AS n FROM audited`,
-    [plan.timezone, ...select.params, batchSize, plan.day, plan.jalaliDay, ...recheck.params, plan.executionId],
+    [
+      plan.timezone,
+      ...select.params,
+      batchSize,
+      plan.day,
+      plan.jalaliNextDay,
+      plan.jalaliDay,
+      ...recheck.params,
+      plan.executionId,
+    ],
   );
   return Number(rows[0]?.n ?? 0);
 }
@@ -207,13 +220,16 @@ async function sampleMoves(orm: Orm, executionId: string, timezone: string): Pro
     {
       task_id: string;
       name: string | null;
-      old_due_gregorian: Date | null;
-      new_due_gregorian: Date;
+      old_due_ms: number | null;
+      new_due_ms: number;
       old_due_jalali: string | null;
       new_due_jalali: string;
     }[]
   >(
-    `SELECT m.task_id, t.name, m.old_due_gregorian, m.new_due_gregorian, m.old_due_jalali, m.new_due_jalali
+    // Epoch milliseconds: the driver hands timestamps back as text in the session's format.
+    `SELECT m.task_id, t.name, m.old_due_jalali, m.new_due_jalali,
+            (extract(epoch FROM m.old_due_gregorian) * 1000)::float8 AS old_due_ms,
+            (extract(epoch FROM m.new_due_gregorian) * 1000)::float8 AS new_due_ms
        FROM automated_process_task_moves m LEFT JOIN tasks t ON t.task_id = m.task_id
       WHERE m.execution_id = ? ORDER BY m.id LIMIT ?`,
     [executionId, TASK_DETAILS_SAMPLE],
@@ -221,8 +237,8 @@ async function sampleMoves(orm: Orm, executionId: string, timezone: string): Pro
   return rows.map((r) => ({
     task_id: r.task_id,
     name: r.name,
-    old_due_date: r.old_due_gregorian ? formatIsoWithOffset(timezone, new Date(r.old_due_gregorian).getTime()) : null,
-    new_due_date: formatIsoWithOffset(timezone, new Date(r.new_due_gregorian).getTime()),
+    old_due_date: r.old_due_ms === null ? null : formatIsoWithOffset(timezone, r.old_due_ms),
+    new_due_date: formatIsoWithOffset(timezone, r.new_due_ms),
     old_due_jalali: r.old_due_jalali,
     new_due_jalali: r.new_due_jalali,
   }));

@@ -37,7 +37,7 @@ export async function initORM(databaseUrl: string, options: OrmOptions = {}): Pr
 /** Arbitrary but fixed: serialises migrations when several workers start at once. */
 const MIGRATION_LOCK_KEY = 7_316_402_113;
 
-/** Applies pending migrations under an advisory lock; returns the names it applied. */
+/** Applies pending migrations under an advisory lock (held on its own connection: needs a pool of 2+). */
 export async function migrate(orm: Orm): Promise<string[]> {
   const knex = orm.em.getConnection().getKnex();
   const lock = await knex.client.acquireConnection();
