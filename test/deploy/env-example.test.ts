@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadConfig } from '../../config';
+import type { Env } from '../../config/parse';
+
+/* .env.example is the documentation of every setting: these tests keep it in step with config/index.ts. */
+
+const ROOT = path.resolve(__dirname, '../..');
+const API_VARIABLES = ['API_HOST', 'API_PORT', 'API_TOKEN'];
+/** Read by docker-compose.yml only, for its own postgresql service. */
+const COMPOSE_VARIABLES = ['POSTGRES_PASSWORD'];
+
+/** Every variable loadConfig reads: recorded by a Proxy env, plus every `(env, 'NAME'` call in its source. */
+function variablesReadByConfig(): Set<string> {
+  const read = new Set<string>();
+  const recorder = new Proxy<Env>(
+    {},
+    {
+      get(_target, key) {
+        if (typeof key === 'string') read.add(key);
+        return undefined;
+      },
+    },
+  );
+  loadConfig(recorder);
+  const source = fs.readFileSync(path.join(ROOT, 'config/index.ts'), 'utf8');
+  for (const match of source.matchAll(/\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g)) read.add(match[1]!);
+  return read;
+}
+
+interface Entry {
+  readonly name: string;
+  readonly value: string;
+  /** `# NAME=value`: unset by default, the value is an example. */
+  readonly commented: boolean;
+  /** The line just above. */
+  readonly comment: string;
+}
+
+const lines = fs.readFileSync(path.join(ROOT, '.env.example'), 'utf8').split('\n');
+const entries: Entry[] = lines.flatMap((line, index) => {
+  const match = /^(#\s*)?([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+  if (!match) return [];
+  return [{ name: match[2]!, value: match[3]!, commented: match[1] !== undefined, comment: lines[index - 1] ?? '' }];
+});
+const configVariables = variablesReadByConfig();
+const active = (): Env => Object.fromEntries(entries.filter((e) => !e.commented).map((e) => [e.name, e.value]));
+
+describe('.env.example', () => {
+  it('lists every variable config/index.ts reads', () => {
+    const listed = new Set(entries.map((e) => e.name));
+    expect([...configVariables].filter((name) => !listed.has(name))).toEqual([]);
+  });
+
+  it('lists the API settings', () => {
+    expect(entries.map((e) => e.name)).toEqual(expect.arrayContaining(API_VARIABLES));
+    expect(entries.find((e) => e.name === 'API_TOKEN')?.commented).toBe(true);
+    expect(entries.find((e) => e.name === 'API_TOKEN')?.comment).toMatch(
+      /unset API_TOKEN: the API listens on loopback/i,
+    );
+  });
+
+  it('lists nothing that nobody reads', () => {
+    const known = new Set([...configVariables, ...API_VARIABLES, ...COMPOSE_VARIABLES]);
+    expect(entries.map((e) => e.name).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it('lists each variable once', () => {
+    const names = entries.map((e) => e.name);
+    expect(names.filter((name, i) => names.indexOf(name) !== i)).toEqual([]);
+  });
+
+  it('puts a one-line comment right above each variable', () => {
+    const bare = entries.filter((e) => !/^# \S/.test(e.comment) || /^#\s*[A-Z][A-Z0-9_]*=/.test(e.comment));
+    expect(bare.map((e) => e.name)).toEqual([]);
+  });
+
+  it("shows config's defaults: a copy of it as .env configures exactly what no .env does", () => {
+    expect(loadConfig(active())).toEqual(loadConfig({}));
+  });
+
+  it('comments out the variables that are unset by default, with an example value that config accepts', () => {
+    const commented = entries.filter((e) => e.commented && configVariables.has(e.name));
+    expect(commented.map((e) => e.name)).toEqual(
+      expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL']),
+    );
+    for (const entry of commented) {
+      expect(() => loadConfig({ [entry.name]: entry.value })).not.toThrow();
+    }
+    expect(entries.find((e) => e.name === 'DATABASE_URL')?.comment).toMatch(/embedded PostgreSQL under \.data/);
+  });
+
+  it('uses values that dotenv and docker compose read the same way (no quotes, spaces or $)', () => {
+    expect(entries.filter((e) => !/^[^\s'"#$]*$/.test(e.value)).map((e) => e.name)).toEqual([]);
+  });
+
+  it('explains that the reschedule variables are defaults that an unchanged .env does not reapply', () => {
+    const text = lines.join('\n');
+    expect(text).toMatch(
+      /RESCHEDULE_HOUR, RESCHEDULE_MINUTE and BEHFLOW_TIMEZONE are the reschedule process's defaults/,
+    );
+    expect(text).toMatch(/unchanged \.env at restart does not undo a change made another way/);
+  });
+});
