@@ -5,20 +5,19 @@ import type { ProcessDefinition } from '../processes/definition';
 import type { ProcessRunInput } from '../workflows';
 import { PROCESS_SEARCH_ATTRIBUTE } from './search-attributes';
 
-export const SCHEDULE_ID_PREFIX = 'behflow-process:';
-/** Marks schedules this service owns, so reload never deletes anyone else's. */
+/** Marks schedules this service owns (with the task queue), so reload never deletes anyone else's. */
 export const MANAGED_BY = 'behflow-processes';
 /** Bump when the shape of what we create changes, so reload updates every schedule once. */
 const SCHEDULE_FORMAT = 1;
 
 export const PROCESS_KEY = defineSearchAttributeKey(PROCESS_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
 
-export function scheduleIdFor(processName: string): string {
-  return `${SCHEDULE_ID_PREFIX}${processName}`;
-}
-
-export function processNameOf(scheduleId: string): string | undefined {
-  return scheduleId.startsWith(SCHEDULE_ID_PREFIX) ? scheduleId.slice(SCHEDULE_ID_PREFIX.length) : undefined;
+/**
+ * "<task queue>:<process name>", e.g. "behflow-processes:reschedule_remaining_tasks": deployments
+ * sharing a namespace on different task queues keep apart.
+ */
+export function scheduleIdFor(processName: string, settings: Pick<ScheduleSettings, 'taskQueue'>): string {
+  return `${settings.taskQueue}:${processName}`;
 }
 
 export interface ScheduleSettings {
@@ -52,7 +51,7 @@ export function desiredSchedule(
 ): ScheduleOptions {
   const input: ProcessRunInput = { processName: process.name };
   return {
-    scheduleId: scheduleIdFor(process.name),
+    scheduleId: scheduleIdFor(process.name, settings),
     spec: {
       calendars: [{ hour: schedule.hour, minute: schedule.minute, comment: `daily at ${hhmm(schedule)}` }],
       timezone: schedule.timezone,
@@ -71,7 +70,7 @@ export function desiredSchedule(
       overlap: ScheduleOverlapPolicy.SKIP,
       catchupWindow: `${settings.catchupWindowMinutes} minutes`,
     },
-    memo: { managedBy: MANAGED_BY, process: process.name },
+    memo: { managedBy: MANAGED_BY, taskQueue: settings.taskQueue, process: process.name },
     typedSearchAttributes: [{ key: PROCESS_KEY, value: process.name }],
     state: process.isEnabled
       ? { note: process.description ?? undefined }

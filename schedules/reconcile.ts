@@ -13,10 +13,8 @@ import {
   desiredSchedule,
   DISABLED_NOTE,
   MANAGED_BY,
-  processNameOf,
   scheduleFingerprint,
   scheduleIdFor,
-  SCHEDULE_ID_PREFIX,
   type ScheduleSettings,
 } from './desired-schedule';
 import { parseScheduleConfig } from './schedule-config';
@@ -76,7 +74,7 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
       report.invalid.push(process.name);
       continue;
     }
-    wanted.add(scheduleIdFor(process.name));
+    wanted.add(scheduleIdFor(process.name, settings));
     const options = desiredSchedule(process, schedule, definition, settings);
     const handle = client.schedule.getHandle(options.scheduleId);
     const described = await describeOrUndefined(handle);
@@ -106,10 +104,11 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
   }
 
   for await (const summary of client.schedule.list()) {
-    const name = processNameOf(summary.scheduleId);
-    if (!name || wanted.has(summary.scheduleId) || summary.memo?.managedBy !== MANAGED_BY) continue;
+    const memo = summary.memo ?? {};
+    const owned = memo.managedBy === MANAGED_BY && memo.taskQueue === settings.taskQueue;
+    if (!owned || wanted.has(summary.scheduleId)) continue;
     await client.schedule.getHandle(summary.scheduleId).delete();
-    report.deleted.push(name);
+    report.deleted.push(String(memo.process ?? summary.scheduleId));
   }
 
   await logScheduledJobs(scheduled, logger);
@@ -149,4 +148,3 @@ async function logScheduledJobs(
   }
 }
 
-export { SCHEDULE_ID_PREFIX };

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import type { Orm } from '../../db/orm';
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with "npm test", which starts the services');
+  return address;
+}
+
+let runtimeInstalled = false;
+/** Keeps worker logs to warnings so test output stays readable. */
+function installQuietRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  runtimeInstalled = true;
+}
+
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundled once per test file; every worker in the file reuses it. */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  installQuietRuntime();
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: require.resolve('../../workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
+  return bundle;
+}
+
+export interface TestTemporal {
+  readonly client: Client;
+  readonly taskQueue: string;
+  close(): Promise<void>;
+}
+
+export async function connectTestTemporal(): Promise<TestTemporal> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return {
+    client: new Client({ connection }),
+    taskQueue: `test-${randomUUID().slice(0, 8)}`,
+    close: () => connection.close(),
+  };
+}
+
+export type ActivityOverrides = Partial<Activities>;
+
+export interface RunningWorker {
+  stop(): Promise<void>;
+}
+
+/** A real worker on the test's task queue, with the real activities unless overridden. */
+export async function startWorker(
+  temporal: TestTemporal,
+  orm: Orm,
+  overrides: ActivityOverrides = {},
+  batchSize = 500,
+): Promise<RunningWorker> {
+  installQuietRuntime();
+  const connection = await NativeConnection.connect({ address: temporalAddress() });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: temporal.taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: { ...createActivities({ orm, temporal: temporal.client, batchSize }), ...overrides },
+  });
+  const running = worker.run();
+  return {
+    async stop() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+/** Polls until check returns a value (not undefined), or fails after the timeout. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
