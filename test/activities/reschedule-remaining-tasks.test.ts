@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { initORM } from '../../db/orm';
 import { CancelledFailure } from '@temporalio/activity';
 import { createRescheduleActivities, type RescheduleProgress } from '../../activities/reschedule-remaining-tasks';
-import type { RunContext } from '../../activities/run-types';
+import type { ProcessResult, RunContext } from '../../activities/run-types';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { arrangeRun, dueOf, insertTask, isoSql, USER_A, USER_B } from '../helpers/fixtures';
 
@@ -24,7 +24,7 @@ function activities(batchSize = 1000) {
   return createRescheduleActivities({ orm: db.orm, batchSize });
 }
 
-async function runActivity(run: RunContext, batchSize = 1000, env = new MockActivityEnvironment()) {
+async function runActivity(run: RunContext, batchSize = 1000, env = new MockActivityEnvironment()): Promise<ProcessResult> {
   return env.run(activities(batchSize).rescheduleOverdueTasks, run);
 }
 
