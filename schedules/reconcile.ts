@@ -60,6 +60,8 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
   const scheduled: { name: string; timezone: string; handle: ScheduleHandle }[] = [];
 
   for (const process of processes) {
+    // A row that exists keeps its schedule even when it cannot be updated now (bad config).
+    wanted.add(scheduleIdFor(process.name, settings));
     const definition = registry.find((d) => d.name === process.name);
     if (!definition) {
       logger.warn(`No implementation is registered for automated process "${process.name}"; it gets no schedule`);
@@ -74,7 +76,6 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
       report.invalid.push(process.name);
       continue;
     }
-    wanted.add(scheduleIdFor(process.name, settings));
     const options = desiredSchedule(process, schedule, definition, settings);
     const handle = client.schedule.getHandle(options.scheduleId);
     const described = await describeOrUndefined(handle);
