@@ -1,0 +1,65 @@
+import { parseArchiveConfig } from '../../activities/archive-completed-tasks';
+import { parseRescheduleConfig } from '../../activities/reschedule-remaining-tasks';
+import { PROCESS_REGISTRY } from '../../processes/registry';
+import { parseScheduleConfig } from '../../schedules/schedule-config';
+import { USER_A } from '../helpers/fixtures';
+
+describe('reschedule process_config', () => {
+  it("accepts Behflow's own row and defaults to pending and in-progress for every user", () => {
+    expect(parseRescheduleConfig({ include_statuses: ['pending', 'in_progress'], update_to_today: true })).toEqual({
+      includeStatuses: ['pending', 'in_progress'],
+      userIds: null,
+      updateToToday: true,
+    });
+    expect(parseRescheduleConfig(null)).toEqual({ includeStatuses: ['pending', 'in_progress'], userIds: null, updateToToday: true });
+  });
+
+  it.each([
+    [{ include_statuses: ['completed'] }, 'process_config.include_statuses must be a non-empty list of pending, in_progress'],
+    [{ include_statuses: [] }, 'process_config.include_statuses'],
+    [{ user_ids: ['not-a-uuid'] }, 'process_config.user_ids must be a non-empty list of user ids (UUIDs)'],
+    [{ update_to_today: 'yes' }, 'process_config.update_to_today must be true or false'],
+    [{ colour: 'blue' }, 'process_config.colour is not a known key; allowed keys are: include_statuses, update_to_today, user_ids'],
+    [[1, 2], 'process_config must be a JSON object'],
+  ])('rejects %j naming the field and the rule', (raw, message) => {
+    expect(() => parseRescheduleConfig(raw)).toThrow(message);
+  });
+
+  it('normalises user ids', () => {
+    expect(parseRescheduleConfig({ user_ids: [USER_A.toUpperCase(), USER_A] }).userIds).toEqual([USER_A]);
+  });
+});
+
+describe('archive process_config', () => {
+  it('defaults to 30 days and rejects nonsense', () => {
+    expect(parseArchiveConfig({})).toEqual({ olderThanDays: 30, userIds: null });
+    expect(() => parseArchiveConfig({ older_than_days: 0 })).toThrow('process_config.older_than_days must be a whole number from 1 to 3650');
+  });
+});
+
+describe('schedule_config', () => {
+  it('accepts and canonicalises a good one', () => {
+    expect(parseScheduleConfig({ hour: 7, minute: 30, timezone: 'asia/tehran' })).toEqual({ hour: 7, minute: 30, timezone: 'Asia/Tehran' });
+  });
+
+  it.each([
+    [{ hour: 24, minute: 0, timezone: 'UTC' }, 'schedule_config.hour must be a whole number from 0 to 23'],
+    [{ hour: 1, minute: 60, timezone: 'UTC' }, 'schedule_config.minute must be a whole number from 0 to 59'],
+    [{ hour: 1, minute: 0, timezone: 'Nowhere/City' }, 'schedule_config.timezone must be an IANA time zone'],
+  ])('rejects %j', (raw, message) => {
+    expect(() => parseScheduleConfig(raw)).toThrow(message);
+  });
+});
+
+describe('the registry', () => {
+  it('gives every process a default config its own parser accepts', () => {
+    for (const definition of PROCESS_REGISTRY) {
+      expect(() => definition.validateProcessConfig(definition.defaultProcessConfig)).not.toThrow();
+    }
+  });
+
+  it('names workflows that the workflow bundle exports', async () => {
+    const workflows = await import('../../workflows');
+    for (const definition of PROCESS_REGISTRY) expect(typeof workflows[definition.workflowType]).toBe('function');
+  });
+});
