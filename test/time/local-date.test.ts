@@ -61,7 +61,7 @@ describe('addDays', () => {
     ['2025-06-15', 0, '2025-06-15'],
     ['2000-01-01', 366, '2001-01-01'],
     ['1970-01-01', -719_528, '0000-01-01'],
-    ['2025-03-09', 36_524, '2125-03-09'] // 2100 is not a leap year,
+    ['2025-03-09', 36_524, '2125-03-09'], // 2100 is not a leap year,
   ])('%s plus %i days is %s', (start, days, expected) => {
     expect(formatLocalDate(addDays(parseLocalDate(start), days))).toBe(expected);
   });

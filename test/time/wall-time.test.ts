@@ -8,31 +8,64 @@ import {
   startOfDay,
 } from '../../time';
 import type { DaySegment, LocalDate } from '../../time';
+import { segmentsFromTimeline } from '../../time/day-segments';
+import type { OffsetTimeline } from '../../time/zone-transitions';
 
 /*
- * Brute-force oracle, independent of the code under test: it reads offsets
- * from Intl's 'longOffset' zone names (a different Intl path from the
- * formatToParts reading in time/zone-offset.ts) and applies the definition of
- * Temporal's 'compatible' disambiguation directly:
- *   1. every instant that shows the wall time is `wall − o` for some offset o
- *      the zone uses nearby, and it shows the wall time iff the zone's offset
- *      at that instant is o; pick the earliest;
- *   2. none (a gap): Temporal's DisambiguatePossibleEpochNanoseconds — move the
- *      wall time forward by (offset a day later − offset a day earlier) and
- *      take the last instant showing that.
+ * Brute-force oracle, independent of the code under test. It applies the
+ * definition of Temporal's 'compatible' disambiguation directly:
+ *   1. every instant showing a wall time is `wall − o` for an offset o the zone
+ *      uses nearby, and it shows that wall time iff the zone's offset at that
+ *      instant is o: take the earliest;
+ *   2. none (a gap): Temporal's DisambiguatePossibleEpochNanoseconds moves the
+ *      wall time forward by the gap's length (offset after − offset before)
+ *      and takes the last instant showing that.
+ * For real zones the offsets come from Intl's 'longOffset' zone names, a
+ * different Intl path from the formatToParts reading in time/zone-offset.ts.
  */
 
 const DAY = 86_400;
 
-const offsetNamers = new Map<string, Intl.DateTimeFormat>();
+/** A zone as the oracle sees it; all times in epoch seconds. */
+interface OracleZone {
+  readonly offsetAt: (epochSecond: number) => number;
+  /** Every offset in force around the date, largest first, so `wall − o` ascends. */
+  readonly offsets: readonly number[];
+  /** Offset after − offset before the gap that contains `wall`. */
+  readonly gapLength: (wall: number) => number;
+}
 
+interface OracleAnswer {
+  /** Epoch seconds. */
+  readonly instant: number;
+  /** wall − instant: the offset the answer was computed with. */
+  readonly offsetUsed: number;
+  /** Wall clock shown at the instant, minus the requested wall time. */
+  readonly wallShift: number;
+}
+
+function instantsShowing(zone: OracleZone, wall: number): number[] {
+  return zone.offsets.map((offset) => wall - offset).filter((instant) => zone.offsetAt(instant) === wall - instant);
+}
+
+function compatibleAnswer(zone: OracleZone, wall: number): OracleAnswer {
+  let instant = instantsShowing(zone, wall)[0];
+  if (instant === undefined) {
+    const gap = zone.gapLength(wall);
+    instant = instantsShowing(zone, wall + gap).at(-1);
+    if (instant === undefined) throw new Error(`Oracle: nothing shows ${wall} + ${gap}`);
+  }
+  return { instant, offsetUsed: wall - instant, wallShift: instant + zone.offsetAt(instant) - wall };
+}
+
+const offsetNamers = new Map<string, Intl.DateTimeFormat>();
 const offsetByName = new Map<string, number>();
 
-function oracleOffset(zone: string, epochSecond: number): number {
-  let namer = offsetNamers.get(zone);
+function intlOffset(zoneName: string, epochSecond: number): number {
+  let namer = offsetNamers.get(zoneName);
   if (namer === undefined) {
-    namer = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' });
-    offsetNamers.set(zone, namer);
+    namer = new Intl.DateTimeFormat('en-US', { timeZone: zoneName, timeZoneName: 'longOffset' });
+    offsetNamers.set(zoneName, namer);
   }
   const text = namer.format(epochSecond * 1000);
   const name = text.slice(text.lastIndexOf('GMT'));
@@ -53,37 +86,41 @@ function parseLongOffset(name: string): number {
   return sign === '-' ? -magnitude : magnitude;
 }
 
-interface OracleAnswer {
-  /** Epoch seconds. */
-  readonly instant: number;
-  /** wall − instant: the offset the answer was computed with. */
-  readonly offsetUsed: number;
-  /** Wall clock shown at the instant, minus the requested wall time. */
-  readonly wallShift: number;
+function intlZone(zoneName: string, midnight: number): OracleZone {
+  const offsetAt = (epochSecond: number): number => intlOffset(zoneName, epochSecond);
+  // Sampled every 15 minutes: any offset in force longer than that is seen.
+  const seen = new Set<number>();
+  for (let second = midnight - 2 * DAY; second <= midnight + 3 * DAY; second += 900) seen.add(offsetAt(second));
+  return {
+    offsetAt,
+    offsets: [...seen].sort((a, b) => b - a),
+    // As the Temporal reference code does it: offsets a day either side.
+    // Real transitions are days apart, so these are the gap's own offsets.
+    gapLength: (wall) => offsetAt(wall + DAY) - offsetAt(wall - DAY),
+  };
 }
 
-function oracleForDay(zone: string, date: LocalDate): (secondsOfDay: number) => OracleAnswer {
-  const midnight = Date.UTC(date.year, date.month - 1, date.day) / 1000;
-  // Every offset in force for at least 15 minutes around the date, largest
-  // first so that the candidate instants `wall − o` come out in time order.
-  const nearbyOffsets = new Set<number>();
-  for (let second = midnight - 2 * DAY; second <= midnight + 3 * DAY; second += 900) {
-    nearbyOffsets.add(oracleOffset(zone, second));
-  }
-  const offsets = [...nearbyOffsets].sort((a, b) => b - a);
-  const instantsShowing = (wall: number): number[] =>
-    offsets.map((offset) => wall - offset).filter((instant) => oracleOffset(zone, instant) === wall - instant);
-
-  return (secondsOfDay) => {
-    const wall = midnight + secondsOfDay;
-    let instant = instantsShowing(wall)[0];
-    if (instant === undefined) {
-      const gap = oracleOffset(zone, wall + DAY) - oracleOffset(zone, wall - DAY);
-      instant = instantsShowing(wall + gap).at(-1);
-      if (instant === undefined) throw new Error(`Oracle: nothing shows ${wall}+${gap} in ${zone}`);
-    }
-    return { instant, offsetUsed: wall - instant, wallShift: instant + oracleOffset(zone, instant) - wall };
+/** A made-up zone whose offsets change on whole minutes, as `timeline` says. */
+function syntheticZone(timeline: OffsetTimeline): OracleZone {
+  const offsetAt = (epochSecond: number): number =>
+    timeline.transitions.filter((t) => t.atEpochSecond <= epochSecond).at(-1)?.offsetAfter ?? timeline.initialOffset;
+  const offsets = [timeline.initialOffset, ...timeline.transitions.map((t) => t.offsetAfter)];
+  const zone: OracleZone = {
+    offsetAt,
+    offsets: [...new Set(offsets)].sort((a, b) => b - a),
+    // The Temporal spec's own definition: the offsets of the nearest wall
+    // times before and after that exist. Minute steps suffice because the
+    // offsets (and so the edges of gaps) are whole minutes.
+    gapLength: (wall) => {
+      const existing = (w: number): number | undefined => instantsShowing(zone, w)[0];
+      let before = wall - 1;
+      while (existing(before) === undefined) before -= 60;
+      let after = wall + 1;
+      while (existing(after) === undefined) after += 60;
+      return offsetAt(existing(after) as number) - offsetAt(existing(before) as number);
+    },
   };
+  return zone;
 }
 
 /**
@@ -91,8 +128,8 @@ function oracleForDay(zone: string, date: LocalDate): (secondsOfDay: number) => 
  * inside each minute where the answer changes (offsets can change on any
  * second: local mean time). Returns the answers and the segments they imply.
  */
-function oracleDay(zone: string, date: LocalDate): { answers: Map<number, OracleAnswer>; segments: DaySegment[] } {
-  const answerAt = oracleForDay(zone, date);
+function oracleDay(zone: OracleZone, midnight: number): { answers: Map<number, OracleAnswer>; segments: DaySegment[] } {
+  const answerAt = (secondsOfDay: number): OracleAnswer => compatibleAnswer(zone, midnight + secondsOfDay);
   const answers = new Map<number, OracleAnswer>();
   const samples = Array.from({ length: DAY / 60 }, (_, minute) => minute * 60);
   samples.push(DAY - 1);
@@ -112,13 +149,23 @@ function oracleDay(zone: string, date: LocalDate): { answers: Map<number, Oracle
     const last = segments.at(-1);
     if (last && last.offsetSeconds === answer.offsetUsed && last.wallShiftSeconds === answer.wallShift) continue;
     if (last) segments[segments.length - 1] = { ...last, toSecond: second };
-    segments.push({ fromSecond: second, toSecond: DAY, offsetSeconds: answer.offsetUsed, wallShiftSeconds: answer.wallShift });
+    segments.push({
+      fromSecond: second,
+      toSecond: DAY,
+      offsetSeconds: answer.offsetUsed,
+      wallShiftSeconds: answer.wallShift,
+    });
   }
   return { answers, segments };
 }
 
-function oracleResolve(zone: string, dateText: string, secondsOfDay: number): number {
-  return oracleForDay(zone, parseLocalDate(dateText))(secondsOfDay).instant * 1000;
+function utcMidnightSecond(date: LocalDate): number {
+  return Date.UTC(date.year, date.month - 1, date.day) / 1000;
+}
+
+function oracleResolve(zoneName: string, dateText: string, secondsOfDay: number): number {
+  const midnight = utcMidnightSecond(parseLocalDate(dateText));
+  return compatibleAnswer(intlZone(zoneName, midnight), midnight + secondsOfDay).instant * 1000;
 }
 
 /** 'HH:MM' or 'HH:MM:SS' → seconds of day. */
@@ -194,7 +241,11 @@ describe('daySegments, spelled out', () => {
     [
       'America/New_York',
       '2025-03-09', // 02:00-03:00 forwarded by an hour on EST; EDT from 03:00
-      [segment(0, 2 * HOUR, -5 * HOUR), segment(2 * HOUR, 3 * HOUR, -5 * HOUR, HOUR), segment(3 * HOUR, DAY, -4 * HOUR)],
+      [
+        segment(0, 2 * HOUR, -5 * HOUR),
+        segment(2 * HOUR, 3 * HOUR, -5 * HOUR, HOUR),
+        segment(3 * HOUR, DAY, -4 * HOUR),
+      ],
     ],
     ['America/New_York', '2025-11-02', [segment(0, 2 * HOUR, -4 * HOUR), segment(2 * HOUR, DAY, -5 * HOUR)]], // 01:xx is EDT
     ['Asia/Tehran', '2021-03-22', [segment(0, HOUR, 3.5 * HOUR, HOUR), segment(HOUR, DAY, 4.5 * HOUR)]],
@@ -203,7 +254,11 @@ describe('daySegments, spelled out', () => {
     [
       'Australia/Lord_Howe',
       '2024-10-06',
-      [segment(0, 2 * HOUR, 10.5 * HOUR), segment(2 * HOUR, 2.5 * HOUR, 10.5 * HOUR, 1800), segment(2.5 * HOUR, DAY, 11 * HOUR)],
+      [
+        segment(0, 2 * HOUR, 10.5 * HOUR),
+        segment(2 * HOUR, 2.5 * HOUR, 10.5 * HOUR, 1800),
+        segment(2.5 * HOUR, DAY, 11 * HOUR),
+      ],
     ],
     ['Pacific/Chatham', '2024-04-07', [segment(0, 3.75 * HOUR, 13.75 * HOUR), segment(3.75 * HOUR, DAY, 12.75 * HOUR)]],
     ['Pacific/Kiritimati', '1994-12-31', [segment(0, DAY, -10 * HOUR, DAY)]], // all of it one gap
@@ -261,13 +316,15 @@ const exhaustiveCases: [string, string][] = [
   ...Object.entries(transitionDays).flatMap(([zone, dates]) =>
     dates.flatMap(around).map((dateText): [string, string] => [zone, dateText]),
   ),
-  ...Object.entries(ordinaryDays).flatMap(([zone, dates]) => dates.map((dateText): [string, string] => [zone, dateText])),
+  ...Object.entries(ordinaryDays).flatMap(([zone, dates]) =>
+    dates.map((dateText): [string, string] => [zone, dateText]),
+  ),
 ];
 
 describe('against the brute-force oracle, every minute', () => {
   test.each(exhaustiveCases)('%s %s', (zone, dateText) => {
     const date = parseLocalDate(dateText);
-    const oracle = oracleDay(zone, date);
+    const oracle = oracleDay(intlZone(zone, utcMidnightSecond(date)), utcMidnightSecond(date));
 
     expect(daySegments(zone, date)).toEqual(oracle.segments);
 
@@ -285,4 +342,56 @@ describe('against the brute-force oracle, every minute', () => {
       expect(daySegments(zone, parseLocalDate(dateText))).toHaveLength(1);
     },
   );
+});
+
+/*
+ * No real zone has had two transitions within days of each other, but the
+ * rule is written for that case; check it on made-up timelines around
+ * 1970-01-01 (UTC midnight = epoch second 0).
+ */
+describe('segmentsFromTimeline with several transitions in a day, against the oracle', () => {
+  const at = (hours: number, before: number, after: number) => ({
+    atEpochSecond: hours * HOUR,
+    offsetBefore: before * HOUR,
+    offsetAfter: after * HOUR,
+  });
+  const timeline = (initialOffsetHours: number, ...transitions: ReturnType<typeof at>[]): OffsetTimeline => ({
+    initialOffset: initialOffsetHours * HOUR,
+    transitions,
+  });
+
+  test.each<[string, OffsetTimeline]>([
+    ['gap at 02:00, fold at 20:00', timeline(0, at(2, 0, 1), at(19, 1, 0))],
+    ['two gaps (01:00 and 04:00, an hour each)', timeline(0, at(1, 0, 1), at(3, 1, 2))],
+    ['gap at 01:00, fold at 04:00', timeline(0, at(1, 0, 1), at(3, 1, 0))],
+    ['fold at 11:00, gap at 12:00 of 90 minutes', timeline(1, at(10, 1, 0), at(12, 0, 1.5))],
+    ['fold at 23:00 ending the day, gap at 01:00 the next', timeline(5, at(18, 5, 4), at(21, 4, 5))],
+    ['gap at midnight the day before, fold at midnight the day after', timeline(-3, at(-21, -3, -2), at(26, -2, -3))],
+    ['transitions days away only', timeline(3, at(-40, 3, 4), at(50, 4, 3))],
+  ])('%s', (_, offsets) => {
+    expect(segmentsFromTimeline(offsets, 0)).toEqual(oracleDay(syntheticZone(offsets), 0).segments);
+  });
+
+  test('spelled out: gap at 02:00, fold at 20:00', () => {
+    expect(segmentsFromTimeline(timeline(0, at(2, 0, 1), at(19, 1, 0)), 0)).toEqual([
+      { fromSecond: 0, toSecond: 2 * HOUR, offsetSeconds: 0, wallShiftSeconds: 0 },
+      { fromSecond: 2 * HOUR, toSecond: 3 * HOUR, offsetSeconds: 0, wallShiftSeconds: HOUR },
+      { fromSecond: 3 * HOUR, toSecond: 20 * HOUR, offsetSeconds: HOUR, wallShiftSeconds: 0 },
+      { fromSecond: 20 * HOUR, toSecond: DAY, offsetSeconds: 0, wallShiftSeconds: 0 },
+    ]);
+  });
+
+  // Temporal's spec asserts this cannot happen (the forwarded time would land
+  // in the next gap); the rule here stays the same: the offset before the
+  // first gap, and the clock shows wherever that instant really is.
+  test('spelled out: a second gap right behind the first', () => {
+    expect(segmentsFromTimeline(timeline(0, at(1, 0, 1), at(1.5, 1, 2)), 0)).toEqual([
+      { fromSecond: 0, toSecond: 1 * HOUR, offsetSeconds: 0, wallShiftSeconds: 0 },
+      { fromSecond: 1 * HOUR, toSecond: 1.5 * HOUR, offsetSeconds: 0, wallShiftSeconds: HOUR },
+      { fromSecond: 1.5 * HOUR, toSecond: 2 * HOUR, offsetSeconds: 0, wallShiftSeconds: 2 * HOUR },
+      { fromSecond: 2 * HOUR, toSecond: 2.5 * HOUR, offsetSeconds: HOUR, wallShiftSeconds: 0 },
+      { fromSecond: 2.5 * HOUR, toSecond: 3.5 * HOUR, offsetSeconds: HOUR, wallShiftSeconds: HOUR },
+      { fromSecond: 3.5 * HOUR, toSecond: DAY, offsetSeconds: 2 * HOUR, wallShiftSeconds: 0 },
+    ]);
+  });
 });

@@ -44,8 +44,8 @@ describe('offsetSecondsAt', () => {
   });
 
   test('agrees with Intl longOffset names in every zone the runtime knows, from 1800 to today', () => {
-    const instants = ['1800-01-01', '1900-06-01', '1950-01-01', '1990-07-01', '2025-01-15', '2025-07-15'].map(
-      (date) => Date.parse(`${date}T00:00:00Z`),
+    const instants = ['1800-01-01', '1900-06-01', '1950-01-01', '1990-07-01', '2025-01-15', '2025-07-15'].map((date) =>
+      Date.parse(`${date}T00:00:00Z`),
     );
     const disagreements: string[] = [];
     for (const zone of Intl.supportedValuesOf('timeZone')) {

@@ -1,0 +1,10 @@
+/** Pure time rules: calendar dates, zone offsets, wall-time resolution, formatting. */
+
+export type { LocalDate } from './local-date';
+export { addDays, formatLocalDate, parseLocalDate, utcMidnightMs } from './local-date';
+export type { LocalDateTime } from './zone-offset';
+export { localDateAt, localDateTimeAt, offsetSecondsAt } from './zone-offset';
+export type { DaySegment } from './wall-time';
+export { daySegments, resolveWallTime, startOfDay } from './wall-time';
+export { formatIsoWithOffset } from './iso';
+export { formatJalaliDate, formatJalaliDateTime, jalaliAt } from './jalali';
