@@ -1,0 +1,25 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import { ConfigError, loadConfig, type Config } from '../../config';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+/**
+ * .env (if present) then the validated config. A bad setting is the user's to fix, so it is printed
+ * as one line naming the variable and the process exits 1, without a stack trace.
+ */
+export function loadConfigOrExit(): Config {
+  const envFile = path.join(REPO_ROOT, '.env');
+  // Variables already set in the environment win over .env (dotenv's default).
+  if (fs.existsSync(envFile)) dotenv.config({ path: envFile, quiet: true });
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
