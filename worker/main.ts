@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from './logger';
@@ -10,6 +10,8 @@ import { requireSetting } from './temporal';
 async function run(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
+  // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.
+  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
   const services = await openServices(config, logger);
   const connection = await NativeConnection.connect({
     address: requireSetting(config.temporalAddress, 'TEMPORAL_ADDRESS'),
