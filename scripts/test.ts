@@ -4,6 +4,7 @@
  * jest's exit code; the stack is stopped in every case. Runs fine next to `npm start`.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from './dev-stack/index';
@@ -43,16 +44,38 @@ async function main(): Promise<number> {
       DATABASE_URL: services.databaseUrl,
       TEMPORAL_ADDRESS: services.temporalAddress,
     };
-    const jestArgs = [...(['true', '1'].includes(process.env.CI ?? '') ? ['--ci'] : []), ...process.argv.slice(2)];
+    // jest's JSON report feeds the plain closing line "jest: N passed, N failed" that CI tools read.
+    const report = path.join(os.tmpdir(), `behflow-jest-${process.pid}.json`);
+    const jestArgs = [
+      ...(['true', '1'].includes(process.env.CI ?? '') ? ['--ci'] : []),
+      '--json',
+      `--outputFile=${report}`,
+      ...process.argv.slice(2),
+    ];
     // Not detached: jest stays in the terminal's process group, so its watch mode and Ctrl-C work.
     const jest = spawn(process.execPath, [jestBin(), ...jestArgs], { env, stdio: 'inherit' });
     stopJest = (signal) => void stopChild(jest, { signal, graceMs: 10_000, group: false });
-    return await new Promise<number>((resolve) => {
+    const code = await new Promise<number>((resolve) => {
       jest.once('error', () => resolve(1));
-      jest.once('exit', (code, signal) => resolve(code ?? signalExitCode(signal ?? 'SIGTERM')));
+      jest.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
     });
+    printClosingLine(report);
+    return code;
   } finally {
     await stack.stop();
+  }
+}
+
+function printClosingLine(report: string): void {
+  try {
+    const { numPassedTests, numFailedTests } = JSON.parse(readFileSync(report, 'utf8')) as {
+      numPassedTests: number;
+      numFailedTests: number;
+    };
+    console.log(`jest: ${numPassedTests} passed, ${numFailedTests} failed`);
+    rmSync(report, { force: true });
+  } catch {
+    // No report (jest failed to start): its own output says why.
   }
 }
 

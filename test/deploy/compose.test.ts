@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import type { Env } from '../../config/parse';
+import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
 import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../schedules/search-attributes';
 
 /*
@@ -9,8 +10,6 @@ import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../schedu
  * gives the app, whether config accepts them, and whether the services agree with each other.
  */
 
-const ROOT = path.resolve(__dirname, '../..');
-const API_VARIABLES = ['API_HOST', 'API_PORT', 'API_TOKEN'];
 
 // ---------------------------------------------------------------------------------------------------------------
 // A small, strict reader for the YAML this compose file uses: block maps, block lists of scalars, flow lists of
@@ -311,23 +310,6 @@ function environment(name: string, dotEnv: Env = {}): Record<string, string> {
   );
 }
 
-/** Every variable loadConfig reads: recorded by a Proxy env, plus every `(env, 'NAME'` call in its source. */
-function variablesReadByConfig(): Set<string> {
-  const read = new Set<string>();
-  const recorder = new Proxy<Env>(
-    {},
-    {
-      get(_target, key) {
-        if (typeof key === 'string') read.add(key);
-        return undefined;
-      },
-    },
-  );
-  loadConfig(recorder);
-  const source = fs.readFileSync(path.join(ROOT, 'config/index.ts'), 'utf8');
-  for (const match of source.matchAll(/\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g)) read.add(match[1]!);
-  return read;
-}
 
 const configVariables = variablesReadByConfig();
 const APP_SERVICES = ['worker', 'api'];

@@ -2,31 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../../config';
 import type { Env } from '../../config/parse';
+import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
 
 /* .env.example is the documentation of every setting: these tests keep it in step with config/index.ts. */
 
-const ROOT = path.resolve(__dirname, '../..');
-const API_VARIABLES = ['API_HOST', 'API_PORT', 'API_TOKEN'];
 /** Read by docker-compose.yml only, for its own postgresql service. */
 const COMPOSE_VARIABLES = ['POSTGRES_PASSWORD'];
 
-/** Every variable loadConfig reads: recorded by a Proxy env, plus every `(env, 'NAME'` call in its source. */
-function variablesReadByConfig(): Set<string> {
-  const read = new Set<string>();
-  const recorder = new Proxy<Env>(
-    {},
-    {
-      get(_target, key) {
-        if (typeof key === 'string') read.add(key);
-        return undefined;
-      },
-    },
-  );
-  loadConfig(recorder);
-  const source = fs.readFileSync(path.join(ROOT, 'config/index.ts'), 'utf8');
-  for (const match of source.matchAll(/\(\s*env\s*,\s*'([A-Z][A-Z0-9_]*)'/g)) read.add(match[1]!);
-  return read;
-}
 
 interface Entry {
   readonly name: string;
