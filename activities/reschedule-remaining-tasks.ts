@@ -8,7 +8,15 @@ import {
   readUserIds,
   rejectUnknownKeys,
 } from '../processes/config-error';
-import { addDays, daySegments, formatIsoWithOffset, formatJalaliDate, parseLocalDate, startOfDay, type DaySegment } from '../time';
+import {
+  addDays,
+  daySegments,
+  formatIsoWithOffset,
+  formatJalaliDate,
+  parseLocalDate,
+  startOfDay,
+  type DaySegment,
+} from '../time';
 import type { ActivityDeps } from './deps';
 import type { ProcessResult, RunContext } from './run-types';
 import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
@@ -37,7 +45,11 @@ export function parseRescheduleConfig(raw: unknown): RescheduleConfig {
 function readStatuses(value: unknown): TaskStatus[] {
   if (value === undefined || value === null) return [...RESCHEDULABLE_STATUSES];
   const allowed: readonly string[] = RESCHEDULABLE_STATUSES;
-  if (!Array.isArray(value) || value.length === 0 || !value.every((s) => typeof s === 'string' && allowed.includes(s))) {
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    !value.every((s) => typeof s === 'string' && allowed.includes(s))
+  ) {
     throw new InvalidProcessConfigError(
       'process_config.include_statuses',
       `must be a non-empty list of ${RESCHEDULABLE_STATUSES.join(', ')} (completed and cancelled tasks are never moved)`,
@@ -83,7 +95,11 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
           throwIfCancelled(ctx);
           const moved = await moveBatch(orm, plan, batchSize);
           if (moved === 0) break;
-          progress = { ...progress, tasksRescheduled: progress.tasksRescheduled + moved, batches: progress.batches + 1 };
+          progress = {
+            ...progress,
+            tasksRescheduled: progress.tasksRescheduled + moved,
+            batches: progress.batches + 1,
+          };
           ctx.heartbeat(progress);
         }
         // The audit table is the truth, whatever earlier attempts did before dying.

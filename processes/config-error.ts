@@ -13,7 +13,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function readObject(raw: unknown, field: string): Record<string, unknown> {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) throw new InvalidProcessConfigError(field, 'must be a JSON object');
+  if (typeof raw !== 'object' || Array.isArray(raw))
+    throw new InvalidProcessConfigError(field, 'must be a JSON object');
   return raw as Record<string, unknown>;
 }
 

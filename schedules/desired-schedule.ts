@@ -72,9 +72,7 @@ export function desiredSchedule(
     },
     memo: { managedBy: MANAGED_BY, taskQueue: settings.taskQueue, process: process.name },
     typedSearchAttributes: [{ key: PROCESS_KEY, value: process.name }],
-    state: process.isEnabled
-      ? { note: process.description ?? undefined }
-      : { paused: true, note: DISABLED_NOTE },
+    state: process.isEnabled ? { note: process.description ?? undefined } : { paused: true, note: DISABLED_NOTE },
   };
 }
 

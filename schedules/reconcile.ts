@@ -1,9 +1,4 @@
-import {
-  ScheduleNotFoundError,
-  type Client,
-  type ScheduleDescription,
-  type ScheduleHandle,
-} from '@temporalio/client';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import { AutomatedProcess, TriggerType } from '../db/entities';
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
@@ -53,9 +48,13 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
     unchanged: [],
     invalid: [],
   };
-  const processes = await orm.em.fork().find(AutomatedProcess, { triggerType: TriggerType.TimeBased }, {
-    orderBy: { name: 'asc' },
-  });
+  const processes = await orm.em.fork().find(
+    AutomatedProcess,
+    { triggerType: TriggerType.TimeBased },
+    {
+      orderBy: { name: 'asc' },
+    },
+  );
   const wanted = new Set<string>();
   const scheduled: { name: string; timezone: string; handle: ScheduleHandle }[] = [];
 
@@ -145,7 +144,8 @@ async function logScheduledJobs(
   logger.info(`Scheduled jobs: ${jobs.length}`);
   for (const job of jobs) {
     const next = (await job.handle.describe()).info.nextActionTimes[0];
-    logger.info(`  - ${job.name}: next run at ${next ? formatIsoWithOffset(job.timezone, next.getTime()).replace('T', ' ') : 'none'}`);
+    logger.info(
+      `  - ${job.name}: next run at ${next ? formatIsoWithOffset(job.timezone, next.getTime()).replace('T', ' ') : 'none'}`,
+    );
   }
 }
-

@@ -1,10 +1,11 @@
-import 'dotenv/config';
 import { ConfigError, loadConfig } from '../config';
+import { loadEnvFiles } from '../config/env-files';
 import { createLogger } from '../worker/logger';
 import { openServices, syncProcessesAndSchedules } from '../worker/services';
 
 /** `npm run schedules:reload`: the seed's reload_schedules, on demand. */
 async function run(): Promise<void> {
+  loadEnvFiles();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger);

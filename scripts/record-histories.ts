@@ -66,27 +66,53 @@ async function run(): Promise<void> {
 
     await worker.runUntil(async () => {
       const runs: { name: string; workflowType: string; processName: string; expectFailure?: boolean }[] = [
-        { name: 'reschedule-success', workflowType: 'rescheduleRemainingTasks', processName: 'reschedule_remaining_tasks' },
-        { name: 'archive-retried-activity', workflowType: 'archiveCompletedTasks', processName: 'archive_completed_tasks' },
+        {
+          name: 'reschedule-success',
+          workflowType: 'rescheduleRemainingTasks',
+          processName: 'reschedule_remaining_tasks',
+        },
+        {
+          name: 'archive-retried-activity',
+          workflowType: 'archiveCompletedTasks',
+          processName: 'archive_completed_tasks',
+        },
       ];
       for (const r of runs) await record(client, taskQueue, r.name, r.workflowType, r.processName, false);
 
-      await orm.em.getConnection().execute(
-        `UPDATE automated_processes SET process_config = '{"scenario": "fail"}' WHERE name = 'reschedule_remaining_tasks'`,
+      await orm.em
+        .getConnection()
+        .execute(
+          `UPDATE automated_processes SET process_config = '{"scenario": "fail"}' WHERE name = 'reschedule_remaining_tasks'`,
+        );
+      await record(
+        client,
+        taskQueue,
+        'reschedule-failure',
+        'rescheduleRemainingTasks',
+        'reschedule_remaining_tasks',
+        true,
       );
-      await record(client, taskQueue, 'reschedule-failure', 'rescheduleRemainingTasks', 'reschedule_remaining_tasks', true);
 
       // A run in progress, then a second start of the same process: the second is skipped.
-      await orm.em.getConnection().execute(
-        `UPDATE automated_processes SET process_config = '{"hold": true}' WHERE name = 'archive_completed_tasks'`,
-      );
+      await orm.em
+        .getConnection()
+        .execute(
+          `UPDATE automated_processes SET process_config = '{"hold": true}' WHERE name = 'archive_completed_tasks'`,
+        );
       const first = await client.workflow.start('archiveCompletedTasks', {
         taskQueue,
         workflowId: `history-hold-${randomUUID()}`,
         args: [{ processName: 'archive_completed_tasks', logicalTime: '2025-12-18T04:00:00.000Z' }],
       });
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      await record(client, taskQueue, 'archive-skipped-overlap', 'archiveCompletedTasks', 'archive_completed_tasks', false);
+      await record(
+        client,
+        taskQueue,
+        'archive-skipped-overlap',
+        'archiveCompletedTasks',
+        'archive_completed_tasks',
+        false,
+      );
       releaseHeld();
       await first.result();
     });

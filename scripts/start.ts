@@ -11,6 +11,7 @@ import {
   type ChildSpec,
   type ManagedChild,
 } from './dev-stack/children';
+import { removeConnectionFile, writeConnectionFile } from './dev-stack/connection-file';
 import { lockDataDir } from './dev-stack/data-dir-lock';
 import type { Config } from '../config';
 import { startStack, type Stack } from './dev-stack/index';
@@ -75,6 +76,11 @@ async function run(config: Config, abort: AbortController, signalled: Promise<No
     TEMPORAL_ADDRESS: stack.temporalAddress,
     ...(stack.temporalUiUrl === undefined ? {} : { TEMPORAL_UI_URL: stack.temporalUiUrl }),
   };
+  writeConnectionFile(config.dataDir, {
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_UI_URL: stack.temporalUiUrl,
+  });
   const children: ManagedChild[] = [];
   try {
     children.push(...CHILDREN.map((spec) => startChild(spec, env, config.dataDir)));
@@ -92,11 +98,13 @@ async function run(config: Config, abort: AbortController, signalled: Promise<No
     // Children get the signal the user sent; after a failure they get SIGTERM.
     log(`Stopping ${CHILDREN.map((c) => c.name).join(', ')}…`);
     await stopChildren(children, outcome.kind === 'signal' ? outcome.signal : 'SIGTERM');
+    removeConnectionFile(config.dataDir);
     await stack.stop();
     log('Stopped.');
     return outcome.kind === 'signal' ? 0 : 1;
   } catch (error) {
     await stopChildren(children, 'SIGTERM');
+    removeConnectionFile(config.dataDir);
     await stack.stop();
     throw error;
   }

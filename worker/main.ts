@@ -1,13 +1,14 @@
-import 'dotenv/config';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ConfigError, loadConfig } from '../config';
+import { loadEnvFiles } from '../config/env-files';
 import { createLogger } from './logger';
 import { openServices, syncProcessesAndSchedules } from './services';
 import { requireSetting } from './temporal';
 
 /** The worker: migrates, reconciles schedules with the database, then runs workflows and activities. */
 async function run(): Promise<void> {
+  loadEnvFiles();
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.

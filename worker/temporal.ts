@@ -27,9 +27,7 @@ export async function ensureSearchAttributes(client: Client): Promise<void> {
   if (missing.length === 0) return;
   await operatorService.addSearchAttributes({
     namespace: client.options.namespace,
-    searchAttributes: Object.fromEntries(
-      missing.map(([name, type]) => [name, INDEXED_VALUE_TYPES[type]]),
-    ),
+    searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_VALUE_TYPES[type]])),
   });
 }
 

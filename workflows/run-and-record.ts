@@ -22,8 +22,7 @@ export interface ProcessRunInput {
 }
 
 export type ProcessRunOutcome =
-  | ProcessResult
-  | { readonly success: false; readonly skipped: true; readonly running_execution_id: string };
+  ProcessResult | { readonly success: false; readonly skipped: true; readonly running_execution_id: string };
 
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 const SCHEDULED_BY_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);

@@ -82,7 +82,9 @@ BEGIN
       FOREIGN KEY (process_id) REFERENCES automated_processes (process_id) ON DELETE RESTRICT;
   END IF;
 END $$;`);
-    this.addSql(ensureIndexOn('automated_process_executions', 'process_id', 'idx_automated_process_executions_process_id'));
+    this.addSql(
+      ensureIndexOn('automated_process_executions', 'process_id', 'idx_automated_process_executions_process_id'),
+    );
 
     this.addSql(addColumnIfMissing('automated_process_executions', 'trigger', 'varchar(32)'));
     this.addSql(addColumnIfMissing('automated_process_executions', 'logical_time', 'timestamptz'));

@@ -24,7 +24,11 @@ function activities(batchSize = 1000) {
   return createRescheduleActivities({ orm: db.orm, batchSize });
 }
 
-async function runActivity(run: RunContext, batchSize = 1000, env = new MockActivityEnvironment()): Promise<ProcessResult> {
+async function runActivity(
+  run: RunContext,
+  batchSize = 1000,
+  env = new MockActivityEnvironment(),
+): Promise<ProcessResult> {
   return env.run(activities(batchSize).rescheduleOverdueTasks, run);
 }
 
@@ -124,7 +128,11 @@ describe('rescheduleOverdueTasks', () => {
 
   it('honours include_statuses and user_ids from the process config', async () => {
     const aPending = await insertTask(db.orm, { due: '2025-12-10T05:00:00Z', userId: USER_A, status: 'pending' });
-    const aInProgress = await insertTask(db.orm, { due: '2025-12-10T05:00:00Z', userId: USER_A, status: 'in_progress' });
+    const aInProgress = await insertTask(db.orm, {
+      due: '2025-12-10T05:00:00Z',
+      userId: USER_A,
+      status: 'in_progress',
+    });
     const bPending = await insertTask(db.orm, { due: '2025-12-10T05:00:00Z', userId: USER_B, status: 'pending' });
     const run = await arrangeRun(db.orm, {
       ...TEHRAN_RUN,

@@ -27,7 +27,9 @@ const TRANSITION_DAYS: Record<string, string[]> = {
 };
 
 const CASES = Object.entries(TRANSITION_DAYS).flatMap(([zone, days]) =>
-  days.flatMap((day) => [-1, 0, 1].map((delta) => ({ zone, day: formatLocalDate(addDays(parseLocalDate(day), delta)) }))),
+  days.flatMap((day) =>
+    [-1, 0, 1].map((delta) => ({ zone, day: formatLocalDate(addDays(parseLocalDate(day), delta)) })),
+  ),
 );
 
 let db: TestDatabase;
@@ -52,9 +54,16 @@ describe.each(CASES)('moving tasks to $day in $zone', ({ zone, day }) => {
        UNION ALL SELECT gen_random_uuid(), 'tz', to_timestamp(? + 5437), '1400-01-01T00:00:00'`,
       [originalDayStart / 1000, originalDayStart / 1000],
     );
-    const run = await arrangeRun(db.orm, { timezone: zone, day, logicalTime: new Date(startOfDay(zone, target)).toISOString() });
+    const run = await arrangeRun(db.orm, {
+      timezone: zone,
+      day,
+      logicalTime: new Date(startOfDay(zone, target)).toISOString(),
+    });
 
-    await new MockActivityEnvironment().run(createRescheduleActivities({ orm: db.orm, batchSize: 50 }).rescheduleOverdueTasks, run);
+    await new MockActivityEnvironment().run(
+      createRescheduleActivities({ orm: db.orm, batchSize: 50 }).rescheduleOverdueTasks,
+      run,
+    );
 
     const moves = await sql<{ old: string; new: string; new_jalali: string }>(
       db.orm,
@@ -85,7 +94,10 @@ describe('readable cases', () => {
       [originalUtc],
     );
     const run = await arrangeRun(db.orm, { timezone: zone, day, logicalTime: `${day}T12:00:00Z` });
-    await new MockActivityEnvironment().run(createRescheduleActivities({ orm: db.orm, batchSize: 50 }).rescheduleOverdueTasks, run);
+    await new MockActivityEnvironment().run(
+      createRescheduleActivities({ orm: db.orm, batchSize: 50 }).rescheduleOverdueTasks,
+      run,
+    );
     const [row] = await sql<{ due: string; jalali: string }>(
       db.orm,
       `SELECT ${isoSql('due_date_gregorian')} AS due, due_date_jalali AS jalali FROM tasks`,
@@ -95,12 +107,16 @@ describe('readable cases', () => {
 
   it('a 02:30 task moved to the US spring-forward day lands at 03:30 EDT', async () => {
     // 2025-03-05 02:30 EST = 07:30Z
-    expect((await move('America/New_York', '2025-03-09', '2025-03-05T07:30:00Z'))?.due).toBe('2025-03-09T07:30:00.000Z');
+    expect((await move('America/New_York', '2025-03-09', '2025-03-05T07:30:00Z'))?.due).toBe(
+      '2025-03-09T07:30:00.000Z',
+    );
   });
 
   it('a 01:30 task moved to the US fall-back day takes the earlier 01:30 (EDT), unlike PostgreSQL AT TIME ZONE', async () => {
     // 2025-10-30 01:30 EDT = 05:30Z; on 2025-11-02, 01:30 happens at 05:30Z (EDT) and 06:30Z (EST).
-    expect((await move('America/New_York', '2025-11-02', '2025-10-30T05:30:00Z'))?.due).toBe('2025-11-02T05:30:00.000Z');
+    expect((await move('America/New_York', '2025-11-02', '2025-10-30T05:30:00Z'))?.due).toBe(
+      '2025-11-02T05:30:00.000Z',
+    );
     const [pg] = await sql<{ due: string }>(
       db.orm,
       `SELECT ${isoSql("timestamp '2025-11-02 01:30' AT TIME ZONE 'America/New_York'")} AS due`,
@@ -108,7 +124,7 @@ describe('readable cases', () => {
     expect(pg?.due).toBe('2025-11-02T06:30:00.000Z');
   });
 
-  it('a 02:15 task moved to Lord Howe\'s 30-minute spring-forward day lands at 02:45', async () => {
+  it("a 02:15 task moved to Lord Howe's 30-minute spring-forward day lands at 02:45", async () => {
     // Lord Howe 2024-10-06: 02:00 +10:30 jumps to 02:30 +11:00.
     expect(await move('Australia/Lord_Howe', '2024-10-06', '2024-10-01T15:45:00Z')).toEqual({
       due: '2024-10-05T15:45:00.000Z',
@@ -118,6 +134,8 @@ describe('readable cases', () => {
 
   it('keeps the +12:45 wall time in Chatham and +14:00 in Kiritimati', async () => {
     expect((await move('Pacific/Chatham', '2025-06-10', '2025-06-01T20:15:00Z'))?.due).toBe('2025-06-09T20:15:00.000Z');
-    expect((await move('Pacific/Kiritimati', '2025-06-10', '2025-06-01T19:00:00Z'))?.due).toBe('2025-06-09T19:00:00.000Z');
+    expect((await move('Pacific/Kiritimati', '2025-06-10', '2025-06-01T19:00:00Z'))?.due).toBe(
+      '2025-06-09T19:00:00.000Z',
+    );
   });
 });

@@ -14,11 +14,20 @@ describe('loadConfig', () => {
   });
 
   it.each([
-    [{ BEHFLOW_TIMEZONE: 'Mars/Olympus' }, 'BEHFLOW_TIMEZONE must be an IANA time zone such as "Asia/Tehran" or "UTC" (got "Mars/Olympus")'],
+    [
+      { BEHFLOW_TIMEZONE: 'Mars/Olympus' },
+      'BEHFLOW_TIMEZONE must be an IANA time zone such as "Asia/Tehran" or "UTC" (got "Mars/Olympus")',
+    ],
     [{ RESCHEDULE_HOUR: '25' }, 'RESCHEDULE_HOUR must be a whole number from 0 to 23 (got "25")'],
     [{ RESCHEDULE_MINUTE: '7.5' }, 'RESCHEDULE_MINUTE must be a whole number from 0 to 59 (got "7.5")'],
-    [{ SCHEDULE_CATCHUP_WINDOW_MINUTES: '0' }, 'SCHEDULE_CATCHUP_WINDOW_MINUTES must be a whole number from 1 to 10080 (got "0")'],
-    [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS must be host:port, for example "127.0.0.1:7233" (got "localhost")'],
+    [
+      { SCHEDULE_CATCHUP_WINDOW_MINUTES: '0' },
+      'SCHEDULE_CATCHUP_WINDOW_MINUTES must be a whole number from 1 to 10080 (got "0")',
+    ],
+    [
+      { TEMPORAL_ADDRESS: 'localhost' },
+      'TEMPORAL_ADDRESS must be host:port, for example "127.0.0.1:7233" (got "localhost")',
+    ],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of debug, info, warn, error (got "loud")'],
   ])('stops startup on %j with a message naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);

@@ -66,7 +66,10 @@ describe('migrations on an empty database', () => {
       { typname: 'status_enum', labels: 'pending,in_progress,completed,cancelled' },
       { typname: 'trigger_type_enum', labels: 'manual,time_based,event_based' },
     ]);
-    const fks = await sql(db.orm, "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f'");
+    const fks = await sql(
+      db.orm,
+      "SELECT conname FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f'",
+    );
     expect(fks).toEqual([]);
     const indexed = await sql<{ column: string }>(
       db.orm,
@@ -113,7 +116,10 @@ describe('migrations on an existing Behflow database', () => {
     expect(await sql(db.orm, 'SELECT * FROM tasks ORDER BY task_id')).toEqual(dataBefore);
     expect(await sql(db.orm, 'SELECT * FROM automated_processes')).toEqual(processesBefore);
     expect(
-      await sql(db.orm, 'SELECT execution_id, status, started_at, result FROM automated_process_executions ORDER BY execution_id'),
+      await sql(
+        db.orm,
+        'SELECT execution_id, status, started_at, result FROM automated_process_executions ORDER BY execution_id',
+      ),
     ).toEqual(executionsBefore);
     expect(await enumValues(db)).toEqual(enumsBefore);
     // Behflow's own indexes are recognised by column; none is duplicated.
@@ -121,8 +127,16 @@ describe('migrations on an existing Behflow database', () => {
       db.orm,
       "SELECT indexname FROM pg_indexes WHERE tablename = 'tasks' ORDER BY 1",
     );
-    expect(taskIndexes.map((i) => i.indexname)).toEqual(['ix_tasks_due', 'ix_tasks_status', 'ix_tasks_user', 'tasks_pkey']);
-    const userFk = await sql(db.orm, "SELECT 1 FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f'");
+    expect(taskIndexes.map((i) => i.indexname)).toEqual([
+      'ix_tasks_due',
+      'ix_tasks_status',
+      'ix_tasks_user',
+      'tasks_pkey',
+    ]);
+    const userFk = await sql(
+      db.orm,
+      "SELECT 1 FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f'",
+    );
     expect(userFk).toHaveLength(1);
   });
 
@@ -134,7 +148,7 @@ describe('migrations on an existing Behflow database', () => {
     expect(history).toEqual([{ n: 3 }]);
   });
 
-  it('let the seed SQL run unchanged and see Behflow\'s history', async () => {
+  it("let the seed SQL run unchanged and see Behflow's history", async () => {
     const [history, ...rest] = await Promise.all(SEED_QUERIES.map((query) => sql(db.orm, query)));
     expect(history).toHaveLength(3);
     expect(history?.[0]).toMatchObject({ tasks_rescheduled: '3' });

@@ -10,7 +10,6 @@ import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../schedu
  * gives the app, whether config accepts them, and whether the services agree with each other.
  */
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // A small, strict reader for the YAML this compose file uses: block maps, block lists of scalars, flow lists of
 // scalars, quoted and plain scalars, `|` blocks and comments. Anything else (anchors, flow maps, `>` folding, tabs,
@@ -309,7 +308,6 @@ function environment(name: string, dotEnv: Env = {}): Record<string, string> {
     Object.entries(rawEnvironment(name)).map(([key, value]) => [key, interpolate(value, dotEnv)]),
   );
 }
-
 
 const configVariables = variablesReadByConfig();
 const APP_SERVICES = ['worker', 'api'];

@@ -9,7 +9,6 @@ import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
 /** Read by docker-compose.yml only, for its own postgresql service. */
 const COMPOSE_VARIABLES = ['POSTGRES_PASSWORD'];
 
-
 interface Entry {
   readonly name: string;
   readonly value: string;

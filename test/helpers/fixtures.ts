@@ -64,7 +64,11 @@ export async function insertProcess(
     [
       processId,
       name,
-      JSON.stringify({ hour: options.hour ?? 7, minute: options.minute ?? 30, timezone: options.timezone ?? 'Asia/Tehran' }),
+      JSON.stringify({
+        hour: options.hour ?? 7,
+        minute: options.minute ?? 30,
+        timezone: options.timezone ?? 'Asia/Tehran',
+      }),
       JSON.stringify(options.config ?? {}),
     ],
   );

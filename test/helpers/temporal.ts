@@ -1,12 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundle,
+} from '@temporalio/worker';
 import { createActivities, type Activities } from '../../activities';
 import type { Orm } from '../../db/orm';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
-  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with "npm test", which starts the services');
+  if (!address)
+    throw new Error('TEMPORAL_ADDRESS is not set: run the tests with "npm test", which starts the services');
   return address;
 }
 

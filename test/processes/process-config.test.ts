@@ -11,15 +11,25 @@ describe('reschedule process_config', () => {
       userIds: null,
       updateToToday: true,
     });
-    expect(parseRescheduleConfig(null)).toEqual({ includeStatuses: ['pending', 'in_progress'], userIds: null, updateToToday: true });
+    expect(parseRescheduleConfig(null)).toEqual({
+      includeStatuses: ['pending', 'in_progress'],
+      userIds: null,
+      updateToToday: true,
+    });
   });
 
   it.each([
-    [{ include_statuses: ['completed'] }, 'process_config.include_statuses must be a non-empty list of pending, in_progress'],
+    [
+      { include_statuses: ['completed'] },
+      'process_config.include_statuses must be a non-empty list of pending, in_progress',
+    ],
     [{ include_statuses: [] }, 'process_config.include_statuses'],
     [{ user_ids: ['not-a-uuid'] }, 'process_config.user_ids must be a non-empty list of user ids (UUIDs)'],
     [{ update_to_today: 'yes' }, 'process_config.update_to_today must be true or false'],
-    [{ colour: 'blue' }, 'process_config.colour is not a known key; allowed keys are: include_statuses, update_to_today, user_ids'],
+    [
+      { colour: 'blue' },
+      'process_config.colour is not a known key; allowed keys are: include_statuses, update_to_today, user_ids',
+    ],
     [[1, 2], 'process_config must be a JSON object'],
   ])('rejects %j naming the field and the rule', (raw, message) => {
     expect(() => parseRescheduleConfig(raw)).toThrow(message);
@@ -33,13 +43,19 @@ describe('reschedule process_config', () => {
 describe('archive process_config', () => {
   it('defaults to 30 days and rejects nonsense', () => {
     expect(parseArchiveConfig({})).toEqual({ olderThanDays: 30, userIds: null });
-    expect(() => parseArchiveConfig({ older_than_days: 0 })).toThrow('process_config.older_than_days must be a whole number from 1 to 3650');
+    expect(() => parseArchiveConfig({ older_than_days: 0 })).toThrow(
+      'process_config.older_than_days must be a whole number from 1 to 3650',
+    );
   });
 });
 
 describe('schedule_config', () => {
   it('accepts and canonicalises a good one', () => {
-    expect(parseScheduleConfig({ hour: 7, minute: 30, timezone: 'asia/tehran' })).toEqual({ hour: 7, minute: 30, timezone: 'Asia/Tehran' });
+    expect(parseScheduleConfig({ hour: 7, minute: 30, timezone: 'asia/tehran' })).toEqual({
+      hour: 7,
+      minute: 30,
+      timezone: 'Asia/Tehran',
+    });
   });
 
   it.each([

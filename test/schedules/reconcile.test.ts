@@ -21,7 +21,8 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for await (const s of temporal.client.schedule.list()) {
-    if (s.scheduleId.startsWith(`${temporal.taskQueue}:`)) await temporal.client.schedule.getHandle(s.scheduleId).delete();
+    if (s.scheduleId.startsWith(`${temporal.taskQueue}:`))
+      await temporal.client.schedule.getHandle(s.scheduleId).delete();
   }
   await temporal.close();
   await db.drop();
@@ -48,8 +49,16 @@ async function setRow(name: string, assignments: string) {
 
 describe('process rows from the registry and the environment', () => {
   it('creates a row per registered process with the environment schedule and default config', async () => {
-    await ensureProcessRows(db.orm, PROCESS_REGISTRY, loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }), createLogger('error'));
-    const rows = await sql(db.orm, 'SELECT name, trigger_type, schedule_config, process_config, is_enabled FROM automated_processes ORDER BY name');
+    await ensureProcessRows(
+      db.orm,
+      PROCESS_REGISTRY,
+      loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }),
+      createLogger('error'),
+    );
+    const rows = await sql(
+      db.orm,
+      'SELECT name, trigger_type, schedule_config, process_config, is_enabled FROM automated_processes ORDER BY name',
+    );
     expect(rows).toEqual([
       {
         name: ARCHIVE,
@@ -119,7 +128,9 @@ describe('reconciling Temporal schedules with the rows', () => {
     await reconcile();
     expect(lines).toContain('INFO:     Scheduled jobs: 2');
     expect(lines).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^INFO: {5}  - reschedule_remaining_tasks: next run at \d{4}-\d\d-\d\d 07:30:00\+03:30$/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^INFO: {5}  - reschedule_remaining_tasks: next run at \d{4}-\d\d-\d\d 07:30:00\+03:30$/),
+      ]),
     );
   });
 
@@ -168,7 +179,7 @@ describe('reconciling Temporal schedules with the rows', () => {
     await setRow(ARCHIVE, `schedule_config = '{"hour": 3, "minute": 0, "timezone": "Asia/Tehran"}'`);
   });
 
-  it('deletes the schedules it owns whose process is gone, and no one else\'s', async () => {
+  it("deletes the schedules it owns whose process is gone, and no one else's", async () => {
     const other = `${temporal.taskQueue}-elsewhere:someone-elses`;
     await temporal.client.schedule.create({
       scheduleId: other,
@@ -179,7 +190,7 @@ describe('reconciling Temporal schedules with the rows', () => {
     });
     const { name } = await insertProcess(db.orm, { name: RESCHEDULE.replace('reschedule', 'doomed') });
     await sql(db.orm, 'DELETE FROM automated_processes WHERE name = ?', [name]);
-    await sql(db.orm, "DELETE FROM automated_processes WHERE name = ?", [ARCHIVE]);
+    await sql(db.orm, 'DELETE FROM automated_processes WHERE name = ?', [ARCHIVE]);
     // Visibility (which lists schedules) lags writes a little on the dev server.
     await new Promise((resolve) => setTimeout(resolve, 1500));
 

@@ -111,7 +111,9 @@ describe('a run of reschedule_remaining_tasks', () => {
   it('triggered through its schedule moves exactly the overdue tasks and records the execution and audit', async () => {
     await useWorker();
     const today = localDateAt(ZONE, Date.now());
-    const overdue = await insertTask(db.orm, { due: new Date(startOfDay(ZONE, today) - 3 * 86_400_000 + 3_600_000).toISOString() });
+    const overdue = await insertTask(db.orm, {
+      due: new Date(startOfDay(ZONE, today) - 3 * 86_400_000 + 3_600_000).toISOString(),
+    });
     const notYet = await insertTask(db.orm, { due: new Date(startOfDay(ZONE, today) + 60_000).toISOString() });
     const done = await insertTask(db.orm, { due: '2020-01-01T00:00:00Z', status: 'completed' });
 
@@ -120,11 +122,18 @@ describe('a run of reschedule_remaining_tasks', () => {
 
     expect(row).toMatchObject({ trigger: 'schedule', error_message: null });
     expect(row.workflow_id.startsWith(`process:${RESCHEDULE}`)).toBe(true);
-    expect(row.result).toMatchObject({ success: true, tasks_found: 1, tasks_rescheduled: 1, target_date: formatLocalDate(today) });
+    expect(row.result).toMatchObject({
+      success: true,
+      tasks_found: 1,
+      tasks_rescheduled: 1,
+      target_date: formatLocalDate(today),
+    });
     expect((await dueOf(db.orm, overdue)).due).toBe(new Date(startOfDay(ZONE, today) + 3_600_000).toISOString());
     expect((await dueOf(db.orm, notYet)).due).toBe(new Date(startOfDay(ZONE, today) + 60_000).toISOString());
     expect((await dueOf(db.orm, done)).due).toBe('2020-01-01T00:00:00.000Z');
-    const audit = await sql(db.orm, 'SELECT task_id FROM automated_process_task_moves WHERE execution_id = ?', [row.execution_id]);
+    const audit = await sql(db.orm, 'SELECT task_id FROM automated_process_task_moves WHERE execution_id = ?', [
+      row.execution_id,
+    ]);
     expect(audit).toEqual([{ task_id: overdue }]);
     const [process] = await sql<{ recent: boolean }>(
       db.orm,
@@ -144,7 +153,11 @@ describe('a run of reschedule_remaining_tasks', () => {
     });
     const result = await handle.result();
 
-    expect(result).toMatchObject({ execution_time: '2025-12-18T07:30:00+03:30', target_date: '2025-12-18', tasks_rescheduled: 1 });
+    expect(result).toMatchObject({
+      execution_time: '2025-12-18T07:30:00+03:30',
+      target_date: '2025-12-18',
+      tasks_rescheduled: 1,
+    });
     expect((await dueOf(db.orm, task)).due).toBe('2025-12-18T05:45:00.000Z');
     const row = (await executions(RESCHEDULE)).find((e) => e.workflow_id === handle.workflowId);
     expect(row).toMatchObject({
@@ -183,7 +196,10 @@ describe('a run of reschedule_remaining_tasks', () => {
     });
     await insertTask(db.orm, { due: '2025-12-10T05:45:00Z' });
     await insertTask(db.orm, { due: '2025-12-11T05:45:00Z' });
-    const handle = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE, logicalTime: '2025-12-18T04:00:00Z' });
+    const handle = await startRun('rescheduleRemainingTasks', {
+      processName: RESCHEDULE,
+      logicalTime: '2025-12-18T04:00:00Z',
+    });
     expect(await handle.result()).toMatchObject({ tasks_found: 2, tasks_rescheduled: 2 });
     expect(attempts).toBe(2);
   });
@@ -229,7 +245,12 @@ describe('a run of reschedule_remaining_tasks', () => {
 describe('a run of archive_completed_tasks', () => {
   it('tags tasks completed more than N days ago as archived, exactly once', async () => {
     await useWorker();
-    const old = await insertTask(db.orm, { due: null, status: 'completed', completedAt: '2025-11-01T10:00:00Z', tags: ['home'] });
+    const old = await insertTask(db.orm, {
+      due: null,
+      status: 'completed',
+      completedAt: '2025-11-01T10:00:00Z',
+      tags: ['home'],
+    });
     const recent = await insertTask(db.orm, { due: null, status: 'completed', completedAt: '2025-12-10T10:00:00Z' });
     const openTask = await insertTask(db.orm, { due: '2025-10-01T10:00:00Z', status: 'pending' });
     const input = { processName: ARCHIVE, logicalTime: '2025-12-18T00:00:00Z' };

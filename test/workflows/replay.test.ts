@@ -6,7 +6,10 @@ import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/w
 const HISTORY_DIR = path.join(__dirname, '../histories');
 const histories = readdirSync(HISTORY_DIR)
   .filter((file) => file.endsWith('.json'))
-  .map((file) => ({ workflowId: file.replace(/\.json$/, ''), history: JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as unknown }));
+  .map((file) => ({
+    workflowId: file.replace(/\.json$/, ''),
+    history: JSON.parse(readFileSync(path.join(HISTORY_DIR, file), 'utf8')) as unknown,
+  }));
 
 beforeAll(() => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
@@ -38,8 +41,11 @@ it('replays every recorded history against the current workflow code', async () 
 
 it('catches an incompatible change to the workflow code', async () => {
   const results = await replayAll(require.resolve('../fixtures/changed-workflow'));
-  expect(results.filter((r) => r.error !== undefined).map((r) => r.workflowId).sort()).toEqual(
-    histories.map((h) => h.workflowId).sort(),
-  );
+  expect(
+    results
+      .filter((r) => r.error !== undefined)
+      .map((r) => r.workflowId)
+      .sort(),
+  ).toEqual(histories.map((h) => h.workflowId).sort());
   expect(results[0]?.error?.name).toBe('DeterminismViolationError');
 });
