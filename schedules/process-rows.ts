@@ -1,8 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
-import { AppliedEnvDefaults, AutomatedProcess, type ScheduleConfig } from '../db/entities';
+import { AppliedEnvDefaults, AutomatedProcess, ProcessRegistration, type ScheduleConfig } from '../db/entities';
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
 import type { Logger } from '../worker/logger';
+
+async function wasDeleted(em: EntityManager, name: string): Promise<boolean> {
+  return (await em.count(ProcessRegistration, { displayName: name, deletedAt: { $ne: null } })) > 0;
+}
 
 function sameSchedule(a: ScheduleConfig, b: ScheduleConfig): boolean {
   return a.hour === b.hour && a.minute === b.minute && a.timezone === b.timezone;
@@ -28,14 +34,23 @@ export async function ensureProcessRows(
       em.findOne(AutomatedProcess, { name: definition.name }),
       em.findOne(AppliedEnvDefaults, { processName: definition.name }),
     ]);
-    if (!row) {
-      em.create(AutomatedProcess, {
+    if (!row && (await wasDeleted(em, definition.name))) {
+      // Deleted through the API on purpose: the registry does not bring it back.
+    } else if (!row) {
+      const created = em.create(AutomatedProcess, {
+        processId: randomUUID(),
         name: definition.name,
         description: definition.description,
         triggerType: definition.triggerType,
         scheduleConfig: envSchedule,
         processConfig: definition.defaultProcessConfig,
         isEnabled: true,
+      });
+      await em.flush(); // the registration's foreign key needs the row first
+      em.create(ProcessRegistration, {
+        processId: created.processId,
+        implementation: definition.name,
+        displayName: definition.name,
       });
       logger.info(`Created automated process ${definition.name}`, { schedule: envSchedule });
     } else if (applied && !sameSchedule(applied.scheduleConfig, envSchedule)) {

@@ -59,7 +59,10 @@ describe('migrations on an empty database', () => {
   });
 
   it('create Behflow tables with their enum types, without a users foreign key', async () => {
-    expect(await migrate(db.orm)).toEqual(['Migration20261126000000BehflowSchema']);
+    expect(await migrate(db.orm)).toEqual([
+      'Migration20261126000000BehflowSchema',
+      'Migration20261126010000ProcessRegistrations',
+    ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
       { typname: 'process_status_enum', labels: 'pending,running,completed,failed,disabled' },
@@ -83,7 +86,10 @@ describe('migrations on an empty database', () => {
     const before = await schemaSnapshot(db);
     expect(await migrate(db.orm)).toEqual([]);
     await sql(db.orm, 'TRUNCATE behflow_processes_migrations');
-    expect(await migrate(db.orm)).toEqual(['Migration20261126000000BehflowSchema']);
+    expect(await migrate(db.orm)).toEqual([
+      'Migration20261126000000BehflowSchema',
+      'Migration20261126010000ProcessRegistrations',
+    ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });
 

@@ -1,0 +1,26 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+
+/**
+ * Ours, beside Behflow's automated_processes row: which registered implementation runs the process
+ * (several processes may share one), and whether it was deleted. A deleted process keeps its row,
+ * renamed to free its name, because its execution history refers to it.
+ */
+export class ProcessRegistration {
+  [OptionalProps]?: 'deletedAt';
+  processId!: string;
+  implementation!: string;
+  /** The name the process had when it was deleted; shown with its history. */
+  displayName!: string;
+  deletedAt?: Date | null;
+}
+
+export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
+  class: ProcessRegistration,
+  tableName: 'automated_process_registrations',
+  properties: {
+    processId: { type: 'uuid', primary: true },
+    implementation: { type: 'string', length: 255 },
+    displayName: { type: 'string', length: 255 },
+    deletedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+  },
+});
