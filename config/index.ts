@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { ConfigError } from './errors';
-import { Env, hostPort, integerInRange, optionalString, stringWithDefault, timeZone, url } from './parse';
+import { Env, hostPort, integerInRange, optionalString, secret, stringWithDefault, timeZone, url } from './parse';
 
 export { ConfigError };
 
@@ -29,6 +29,10 @@ export interface Config {
   readonly catchupWindowMinutes: number;
   readonly batchSize: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** Unset: the API listens on loopback only. Never logged. */
+  readonly apiToken: string | undefined;
 }
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -67,5 +71,8 @@ export function loadConfig(env: Env = process.env): Config {
     catchupWindowMinutes: integerInRange(env, 'SCHEDULE_CATCHUP_WINDOW_MINUTES', 240, 1, 7 * 24 * 60),
     batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000),
     logLevel: logLevel as Config['logLevel'],
+    apiHost: stringWithDefault(env, 'API_HOST', '127.0.0.1'),
+    apiPort: integerInRange(env, 'API_PORT', 3000, 1, 65535),
+    apiToken: secret(env, 'API_TOKEN', 16),
   };
 }

@@ -67,3 +67,12 @@ export function hostPort(env: Env, name: string): string | undefined {
   }
   return value;
 }
+
+/** A secret: checked for length, never echoed in an error. */
+export function secret(env: Env, name: string, minLength: number): string | undefined {
+  const value = raw(env, name);
+  if (value !== undefined && value.length < minLength) {
+    throw new ConfigError(name, `must be at least ${minLength} characters long`);
+  }
+  return value;
+}

@@ -19,6 +19,8 @@ export interface ProcessRunInput {
   readonly trigger?: RunTriggerName;
   /** ISO instant; defaults to the schedule's nominal time, else the workflow's start time. */
   readonly logicalTime?: string;
+  /** Chosen by the caller (the API) so it can answer with the id before the run starts. */
+  readonly executionId?: string;
 }
 
 export type ProcessRunOutcome =
@@ -44,7 +46,7 @@ export async function runAndRecord(
   const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
   const scheduledBy = info.typedSearchAttributes.get(SCHEDULED_BY_ID);
   const begun = await records.beginExecution({
-    executionId: uuid4(),
+    executionId: input.executionId ?? uuid4(),
     processName: input.processName,
     trigger: input.trigger ?? (scheduledBy ? 'schedule' : 'manual'),
     logicalTime: input.logicalTime ?? (scheduledAt ?? info.startTime).toISOString(),

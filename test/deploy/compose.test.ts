@@ -312,7 +312,7 @@ function environment(name: string, dotEnv: Env = {}): Record<string, string> {
 const configVariables = variablesReadByConfig();
 const APP_SERVICES = ['worker', 'api'];
 /** The api service needs API_TOKEN; any value will do for these tests. */
-const withToken = (dotEnv: Env = {}): Env => ({ API_TOKEN: 'test-token', ...dotEnv });
+const withToken = (dotEnv: Env = {}): Env => ({ API_TOKEN: 'test-token-0123456789', ...dotEnv });
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -1,0 +1,31 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { AppDeps } from './deps';
+import errorHandler from './plugins/error-handler';
+import auth from './plugins/auth';
+import openapi from './plugins/openapi';
+import healthRoutes from './routes/health';
+import processRoutes from './routes/processes';
+import runRoutes from './routes/runs';
+
+/** 64 KiB: far above any real process config, far below anything that could hurt. */
+export const BODY_LIMIT = 64 * 1024;
+
+export type App = FastifyInstance;
+
+/** Assembles the API without listening: server.ts listens, tests use app.inject(). */
+export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<App> {
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    ...options,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('deps', deps);
+  await app.register(errorHandler);
+  await app.register(openapi);
+  await app.register(auth, { token: deps.config.apiToken });
+  await app.register(healthRoutes);
+  await app.register(processRoutes);
+  await app.register(runRoutes);
+  return app;
+}

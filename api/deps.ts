@@ -1,0 +1,23 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import type { Orm } from '../db/orm';
+import type { ProcessDefinition } from '../processes/definition';
+import type { ScheduleSettings } from '../schedules/desired-schedule';
+
+/** What the API works with; injected so tests can hand it a failing Temporal client. */
+export interface AppDeps {
+  readonly orm: Orm;
+  readonly client: Client;
+  readonly config: Config;
+  readonly registry: readonly ProcessDefinition[];
+}
+
+export function scheduleSettings(config: Config): ScheduleSettings {
+  return { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}

@@ -1,0 +1,28 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { NullableTimestamp } from './common';
+
+export const ExecutionStatus = Type.Union(
+  ['pending', 'running', 'completed', 'failed', 'disabled'].map((s) => Type.Literal(s)),
+);
+
+export const ExecutionView = Type.Object(
+  {
+    execution_id: Type.String({ format: 'uuid' }),
+    process_name: Type.String(),
+    status: ExecutionStatus,
+    trigger: Type.Union([Type.String(), Type.Null()], {
+      description: 'schedule, manual or backfill; null for Behflow-era rows',
+    }),
+    logical_time: NullableTimestamp,
+    started_at: NullableTimestamp,
+    completed_at: NullableTimestamp,
+    duration_ms: Type.Union([Type.Integer(), Type.Null()]),
+    result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    error_message: Type.Union([Type.String(), Type.Null()]),
+    workflow_id: Type.Union([Type.String(), Type.Null()]),
+    workflow_run_id: Type.Union([Type.String(), Type.Null()]),
+    web_ui_url: Type.Union([Type.String(), Type.Null()]),
+  },
+  { $id: 'Execution' },
+);
+export type ExecutionView = Static<typeof ExecutionView>;

@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { NullableTimestamp, ProcessName, Timestamp } from './common';
+import { ExecutionView } from './execution';
+
+export const ScheduleBody = Type.Object(
+  {
+    hour: Type.Integer({ minimum: 0, maximum: 23 }),
+    minute: Type.Integer({ minimum: 0, maximum: 59 }),
+    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Tehran' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigBody = Type.Record(Type.String(), Type.Unknown(), {
+  description: "The implementation's process_config; unknown keys are refused",
+});
+
+export const CreateProcessBody = Type.Object(
+  {
+    name: ProcessName,
+    implementation: Type.String({ description: 'A registered implementation, e.g. reschedule_remaining_tasks' }),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    schedule: Type.Optional(
+      Type.Union([ScheduleBody, Type.Null()], {
+        description: "Daily run time; omitted: the implementation's default; null: manual only",
+      }),
+    ),
+    config: Type.Optional(ConfigBody),
+    enabled: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
+export type CreateProcessBody = Static<typeof CreateProcessBody>;
+
+export const UpdateProcessBody = Type.Object(
+  {
+    description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
+    schedule: Type.Optional(
+      Type.Object(
+        {
+          hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
+          minute: Type.Optional(Type.Integer({ minimum: 0, maximum: 59 })),
+          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    config: Type.Optional(ConfigBody),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UpdateProcessBody = Static<typeof UpdateProcessBody>;
+
+export const ProcessView = Type.Object(
+  {
+    name: ProcessName,
+    description: Type.Union([Type.String(), Type.Null()]),
+    implementation: Type.String(),
+    trigger_type: Type.String(),
+    schedule: Type.Union([ScheduleBody, Type.Null()]),
+    config: Type.Record(Type.String(), Type.Unknown()),
+    enabled: Type.Boolean(),
+    paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),
+    pause_note: Type.Union([Type.String(), Type.Null()]),
+    next_runs: Type.Array(Type.String(), { description: 'Next 5 run times, in the process zone with offset' }),
+    recent_runs: Type.Array(ExecutionView),
+    skipped_overlap: Type.Integer({ description: "Temporal's count of runs skipped because one was in progress" }),
+    missed_catchup_window: Type.Integer({ description: "Temporal's count of runs missed past the catch-up window" }),
+    schedule_id: Type.Union([Type.String(), Type.Null()]),
+    web_ui_url: Type.String(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+    last_executed_at: NullableTimestamp,
+  },
+  { $id: 'Process' },
+);
+export type ProcessView = Static<typeof ProcessView>;

@@ -1,0 +1,58 @@
+import type { Client } from '@temporalio/client';
+import { buildApp, type App } from '../../api/app';
+import { loadConfig, type Config } from '../../config';
+import { PROCESS_REGISTRY } from '../../processes/registry';
+import { ensureProcessRows } from '../../schedules/process-rows';
+import { silentLogger } from '../../worker/logger';
+import { createTestDatabase, type TestDatabase } from '../helpers/database';
+import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
+
+export interface TestApi {
+  readonly app: App;
+  readonly db: TestDatabase;
+  readonly temporal: TestTemporal;
+  readonly config: Config;
+  close(): Promise<void>;
+}
+
+/**
+ * The API on a database and task queue of this test file's own, with the registry's processes
+ * created as the worker would. `client` swaps in another Temporal client (e.g. one that fails).
+ */
+export async function buildTestApi(
+  options: { client?: (real: Client) => Client; env?: Record<string, string> } = {},
+): Promise<TestApi> {
+  const [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
+  const config = loadConfig({
+    TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+    BEHFLOW_TIMEZONE: 'Asia/Tehran',
+    API_TOKEN: TEST_TOKEN,
+    ...options.env,
+  });
+  await ensureProcessRows(db.orm, PROCESS_REGISTRY, config, silentLogger);
+  const client = options.client ? options.client(temporal.client) : temporal.client;
+  const app = await buildApp({ orm: db.orm, client, config, registry: PROCESS_REGISTRY }, { logger: false });
+  await app.ready();
+  return {
+    app,
+    db,
+    temporal,
+    config,
+    async close() {
+      await app.close();
+      for await (const s of temporal.client.schedule.list()) {
+        if (s.scheduleId.startsWith(`${temporal.taskQueue}:`)) {
+          await temporal.client.schedule
+            .getHandle(s.scheduleId)
+            .delete()
+            .catch(() => undefined);
+        }
+      }
+      await temporal.close();
+      await db.drop();
+    },
+  };
+}
