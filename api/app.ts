@@ -1,6 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { AppDeps } from './deps';
+import { ErrorBody } from './schemas/common';
+import { ExecutionView } from './schemas/execution';
+import { ProcessView } from './schemas/process';
 import errorHandler from './plugins/error-handler';
 import auth from './plugins/auth';
 import openapi from './plugins/openapi';
@@ -13,6 +16,8 @@ export const BODY_LIMIT = 64 * 1024;
 
 export type App = FastifyInstance;
 
+const SHARED_SCHEMAS = [ErrorBody, ExecutionView, ProcessView];
+
 /** Assembles the API without listening: server.ts listens, tests use app.inject(). */
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<App> {
   const app = Fastify({
@@ -21,6 +26,8 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
+  // Shared schemas, referenced by $id from routes and from the OpenAPI document.
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   await app.register(errorHandler);
   await app.register(openapi);
   await app.register(auth, { token: deps.config.apiToken });

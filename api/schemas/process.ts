@@ -64,7 +64,7 @@ export const ProcessView = Type.Object(
     paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),
     pause_note: Type.Union([Type.String(), Type.Null()]),
     next_runs: Type.Array(Type.String(), { description: 'Next 5 run times, in the process zone with offset' }),
-    recent_runs: Type.Array(ExecutionView),
+    recent_runs: Type.Array(Type.Ref(ExecutionView)),
     skipped_overlap: Type.Integer({ description: "Temporal's count of runs skipped because one was in progress" }),
     missed_catchup_window: Type.Integer({ description: "Temporal's count of runs missed past the catch-up window" }),
     schedule_id: Type.Union([Type.String(), Type.Null()]),

@@ -1,0 +1,62 @@
+import type { ScheduleDescription } from '@temporalio/client';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AutomatedProcessExecution } from '../../db/entities';
+import type { CatalogEntry } from '../../processes/catalog';
+import { scheduleIdFor } from '../../schedules/desired-schedule';
+import { describeOrUndefined } from '../../schedules/sync-schedule';
+import { formatIsoWithOffset } from '../../time';
+import { scheduleSettings, type AppDeps } from '../deps';
+import type { ProcessView } from '../schemas/process';
+import { toExecutionView } from '../views/execution-view';
+import { processesUiUrl, scheduleUiUrl } from '../views/links';
+
+const NEXT_RUNS = 5;
+const RECENT_RUNS = 5;
+
+/** A process as the API shows it: its row, its schedule's live state in Temporal, its recent runs. */
+export async function toProcessView(deps: AppDeps, em: EntityManager, entry: CatalogEntry): Promise<ProcessView> {
+  const { process } = entry;
+  const scheduleId =
+    process.scheduleConfig && entry.definition ? scheduleIdFor(process.name, scheduleSettings(deps.config)) : null;
+  const [described, recent] = await Promise.all([
+    scheduleId ? describeOrUndefined(deps.client.schedule.getHandle(scheduleId)) : undefined,
+    em.find(
+      AutomatedProcessExecution,
+      { processId: process.processId },
+      { orderBy: { startedAt: 'desc' }, limit: RECENT_RUNS },
+    ),
+  ]);
+  const zone = process.scheduleConfig?.timezone ?? deps.config.timezone;
+  return {
+    name: process.name,
+    description: process.description ?? null,
+    implementation: entry.implementation,
+    trigger_type: process.triggerType,
+    schedule: process.scheduleConfig
+      ? {
+          hour: process.scheduleConfig.hour,
+          minute: process.scheduleConfig.minute,
+          timezone: process.scheduleConfig.timezone,
+        }
+      : null,
+    config: process.processConfig ?? {},
+    enabled: process.isEnabled,
+    paused: described?.state.paused ?? !process.isEnabled,
+    pause_note: described?.state.paused ? (described.state.note ?? null) : null,
+    next_runs: nextRuns(described, zone),
+    recent_runs: recent.map((row) => toExecutionView(row, process.name, deps.config)),
+    skipped_overlap: described?.info.numActionsSkippedOverlap ?? 0,
+    missed_catchup_window: described?.info.numActionsMissedCatchupWindow ?? 0,
+    schedule_id: described ? scheduleId : null,
+    web_ui_url:
+      described && scheduleId ? scheduleUiUrl(deps.config, scheduleId) : processesUiUrl(deps.config, process.name),
+    created_at: process.createdAt.toISOString(),
+    updated_at: process.updatedAt.toISOString(),
+    last_executed_at: process.lastExecutedAt?.toISOString() ?? null,
+  };
+}
+
+function nextRuns(described: ScheduleDescription | undefined, zone: string): string[] {
+  if (!described || described.state.paused) return [];
+  return described.info.nextActionTimes.slice(0, NEXT_RUNS).map((t) => formatIsoWithOffset(zone, t.getTime()));
+}
