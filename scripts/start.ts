@@ -19,8 +19,11 @@ import { loadConfigOrExit } from './dev-stack/load-config';
 import { describeStack } from './dev-stack/print';
 import { defaultLog as log } from './dev-stack/types';
 
-/** Everything `npm start` runs against the stack; the API server (api/server.ts) joins this list. */
-const CHILDREN: readonly ChildSpec[] = [{ name: 'worker', script: 'worker/main.ts' }];
+/** Everything `npm start` runs against the stack: the worker, and the HTTP API (it prints its URL when up). */
+const CHILDREN: readonly ChildSpec[] = [
+  { name: 'worker', script: 'worker/main.ts' },
+  { name: 'api', script: 'api/server.ts' },
+];
 
 type Outcome =
   | { readonly kind: 'signal'; readonly signal: NodeJS.Signals }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { ApiError, unavailableDependency } from '../errors';
@@ -33,7 +34,7 @@ export default fp(
       if (err instanceof ApiError) {
         return reply
           .code(err.statusCode)
-          .send({ statusCode: err.statusCode, code: err.code, error: err.name, message: err.message, ...err.details });
+          .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message, ...err.details });
       }
       if (err.validation && err.validation.length > 0) {
         const issue = err.validation[0] as unknown as ValidationIssue;
