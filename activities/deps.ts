@@ -8,4 +8,6 @@ export interface ActivityDeps {
   readonly temporal?: Client;
   /** Rows per UPDATE statement; each batch commits on its own. */
   readonly batchSize: number;
+  /** "Today" for processes without a schedule (manual only): BEHFLOW_TIMEZONE. Defaults to UTC. */
+  readonly defaultTimezone?: string;
 }

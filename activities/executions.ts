@@ -15,7 +15,7 @@ interface RunningRow {
 }
 
 /** Execution rows: opened when a run starts, always closed as completed or failed. */
-export function createExecutionActivities({ orm, temporal }: ActivityDeps) {
+export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UTC' }: ActivityDeps) {
   async function isStale(row: RunningRow): Promise<boolean> {
     if (!temporal || !row.workflow_id) return false;
     try {
@@ -63,13 +63,8 @@ export function createExecutionActivities({ orm, temporal }: ActivityDeps) {
           'ProcessNotFound',
         );
       }
-      const timezone = process.scheduleConfig?.timezone;
-      if (!timezone) {
-        throw ApplicationFailure.nonRetryable(
-          `schedule_config.timezone of process "${input.processName}" is missing`,
-          'InvalidProcessConfig',
-        );
-      }
+      // A process that only runs when triggered has no schedule, and so no zone of its own.
+      const timezone = process.scheduleConfig?.timezone ?? defaultTimezone;
       let running = await insertRunning(input, process.processId);
       if (running && (await isStale(running))) {
         await markStaleFailed(orm, running.execution_id);

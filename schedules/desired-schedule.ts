@@ -8,7 +8,7 @@ import { PROCESS_SEARCH_ATTRIBUTE } from './search-attributes';
 /** Marks schedules this service owns (with the task queue), so reload never deletes anyone else's. */
 export const MANAGED_BY = 'behflow-processes';
 /** Bump when the shape of what we create changes, so reload updates every schedule once. */
-const SCHEDULE_FORMAT = 1;
+const SCHEDULE_FORMAT = 2;
 
 export const PROCESS_KEY = defineSearchAttributeKey(PROCESS_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
 
@@ -59,7 +59,8 @@ export function desiredSchedule(
     action: {
       type: 'startWorkflow',
       workflowType: definition.workflowType,
-      workflowId: `process:${process.name}`,
+      // Temporal appends the nominal time; the task queue keeps deployments sharing a namespace apart.
+      workflowId: scheduleIdFor(process.name, settings),
       taskQueue: settings.taskQueue,
       args: [input],
       memo: { process: process.name, scheduleFingerprint: scheduleFingerprint(definition, schedule, settings) },

@@ -24,7 +24,12 @@ async function run(): Promise<void> {
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({ orm: services.orm, temporal: services.client, batchSize: config.batchSize }),
+      activities: createActivities({
+        orm: services.orm,
+        temporal: services.client,
+        batchSize: config.batchSize,
+        defaultTimezone: config.timezone,
+      }),
       // SIGINT and SIGTERM start a graceful shutdown (the SDK's default signals); running activities get this long.
       shutdownGraceTime: '20 seconds',
     });

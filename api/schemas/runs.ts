@@ -1,18 +1,20 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ErrorBody, NullableTimestamp, ProcessName, Timestamp } from './common';
-import { ExecutionStatus, ExecutionView } from './execution';
+import { NullableTimestamp, ProcessName, Timestamp } from './common';
+import { ExecutionStatus, type ExecutionView } from './execution';
 
-/** `$ref: Execution`, typed as the execution view (the shared schema is added once per app). */
+/** `$ref: Execution`, typed as the execution view (app.ts adds the shared schema). */
 export const ExecutionRef = Type.Unsafe<ExecutionView>(Type.Ref('Execution'));
 
 // ---------- POST /processes/:name/trigger ----------
 
 export const TriggerQuery = Type.Object(
   {
-    wait: Type.Boolean({
-      default: false,
-      description: 'true: wait (at most 5 minutes) for the run to finish and answer 200 with its execution',
-    }),
+    wait: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'true: wait (at most 5 minutes) for the run to finish and answer 200 with its execution',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -34,10 +36,6 @@ export const TriggerHeaders = Type.Object({
   ),
 });
 export type TriggerHeaders = Static<typeof TriggerHeaders>;
-
-export const EmptyBody = Type.Union([Type.Null(), Type.Object({}, { additionalProperties: false })], {
-  description: 'No body (or an empty object)',
-});
 
 export const RunStatus = Type.Union(
   ['pending', 'running', 'completed', 'failed'].map((s) => Type.Literal(s)),
@@ -64,8 +62,7 @@ export type TriggerAccepted = Static<typeof TriggerAccepted>;
 export const RunConflict = Type.Object({
   statusCode: Type.Integer(),
   code: Type.String({
-    description:
-      'RUN_IN_PROGRESS, NO_IMPLEMENTATION, PROCESS_NOT_RUNNABLE, RUN_NOT_STARTED, NO_SCHEDULE or SCHEDULE_MISSING',
+    description: 'RUN_IN_PROGRESS, NO_IMPLEMENTATION, RUN_NOT_STARTED, NO_SCHEDULE or SCHEDULE_MISSING',
   }),
   error: Type.String(),
   message: Type.String(),
@@ -107,7 +104,8 @@ export type BackfillAccepted = Static<typeof BackfillAccepted>;
 
 // ---------- GET /processes/:name/executions, /executions/:id, /executions/:id/tasks ----------
 
-const Limit = Type.Integer({ minimum: 1, maximum: 100, default: 20 });
+export const DEFAULT_PAGE_SIZE = 20;
+const Limit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_SIZE }));
 const Cursor = Type.String({
   minLength: 1,
   maxLength: 200,
@@ -160,6 +158,3 @@ export const TaskMovePage = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()], { description: 'null on the last page' }),
 });
 export type TaskMovePage = Static<typeof TaskMovePage>;
-
-/** The shared schemas the run routes refer to by $ref. */
-export const SHARED_SCHEMAS = [ErrorBody, ExecutionView] as const;

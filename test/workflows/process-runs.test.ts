@@ -121,7 +121,7 @@ describe('a run of reschedule_remaining_tasks', () => {
     const row = await eventually(async () => (await executions(RESCHEDULE)).find((e) => e.status === 'completed'));
 
     expect(row).toMatchObject({ trigger: 'schedule', error_message: null });
-    expect(row.workflow_id.startsWith(`process:${RESCHEDULE}`)).toBe(true);
+    expect(row.workflow_id.startsWith(`${temporal.taskQueue}:${RESCHEDULE}-`)).toBe(true);
     expect(row.result).toMatchObject({
       success: true,
       tasks_found: 1,
@@ -166,6 +166,20 @@ describe('a run of reschedule_remaining_tasks', () => {
       logical_time: '2025-12-18T04:00:00.000Z',
       workflow_run_id: handle.firstExecutionRunId,
     });
+  });
+
+  it('runs a manual-only process (no schedule) in the default zone', async () => {
+    await useWorker();
+    await sql(
+      db.orm,
+      `INSERT INTO automated_processes (name, trigger_type, schedule_config, process_config)
+       VALUES ('reschedule_on_demand', 'manual', NULL, '{}')`,
+    );
+    const handle = await startRun('rescheduleRemainingTasks', {
+      processName: 'reschedule_on_demand',
+      logicalTime: '2025-12-18T04:00:00.000Z',
+    });
+    expect(await handle.result()).toMatchObject({ success: true, execution_time: '2025-12-18T04:00:00+00:00' });
   });
 
   it('ends in a failed row with the error message when its activity fails', async () => {

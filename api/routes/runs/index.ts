@@ -1,4 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import backfillRoutes from './backfill';
+import executionRoutes from './executions';
+import triggerRoutes from './trigger';
 
-/** Runs: trigger, backfill, executions (being written). */
-export default async function runRoutes(_app: FastifyInstance): Promise<void> {}
+/** Runs: trigger and backfill a process, and read its executions and the tasks they moved. */
+export default async function runRoutes(app: FastifyInstance): Promise<void> {
+  await app.register(triggerRoutes);
+  await app.register(backfillRoutes);
+  await app.register(executionRoutes);
+}

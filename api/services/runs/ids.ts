@@ -1,0 +1,37 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+/** Which workflow and execution row a manual run gets. */
+export interface ManualRunIds {
+  readonly workflowId: string;
+  readonly executionId: string;
+}
+
+/** Hex digits of the key's hash in the workflow id: 128 bits, plenty against collisions. */
+const KEY_HASH_HEX = 32;
+
+/**
+ * Without a key: fresh ids. With an Idempotency-Key: ids derived from the process row and the key,
+ * so a retried request names the same workflow and the same execution row. The process id (not its
+ * name) goes into the hash, so a process created again under a deleted one's name starts afresh.
+ */
+export function manualRunIds(processName: string, processId: string, idempotencyKey?: string): ManualRunIds {
+  if (idempotencyKey === undefined) {
+    const executionId = randomUUID();
+    return { executionId, workflowId: `process:${processName}:manual:${executionId}` };
+  }
+  const digest = createHash('sha256').update(`${processId}\n${idempotencyKey}`).digest();
+  return {
+    workflowId: `process:${processName}:manual:${digest.toString('hex').slice(0, KEY_HASH_HEX)}`,
+    executionId: uuidFromBytes(digest),
+  };
+}
+
+/** An RFC 9562 version-8 (custom) UUID from the first 16 bytes of a hash. */
+export function uuidFromBytes(bytes: Buffer): string {
+  if (bytes.length < 16) throw new RangeError('a UUID needs 16 bytes');
+  const b = Buffer.from(bytes.subarray(0, 16));
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x80;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const hex = b.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
