@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
-import type { RunContext } from '../../activities/run-types';
 import { buildApp } from '../../api/app';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { scheduleIdFor } from '../../schedules/desired-schedule';
@@ -12,6 +10,7 @@ import { sql } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
 import { eventually, startWorker, type ActivityOverrides, type RunningWorker } from '../helpers/temporal';
 import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { holdingActivity } from '../helpers/holding-activity';
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const ARCHIVE = 'archive_completed_tasks';
@@ -101,26 +100,6 @@ async function workflowsClosed(): Promise<void> {
 
 async function allFinished(processName: string): Promise<true | undefined> {
   return (await rows(processName)).every((r) => r.status !== 'running') ? true : undefined;
-}
-
-/** An activity that holds the run open until released (or cancelled), heartbeating meanwhile. */
-function holdingActivity() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let started!: () => void;
-  const running = new Promise<void>((resolve) => (started = resolve));
-  const activity = async (run: RunContext) => {
-    const ctx = Context.current();
-    started();
-    let done = false;
-    void released.then(() => (done = true));
-    while (!done) {
-      ctx.heartbeat();
-      await Promise.race([ctx.sleep(100), ctx.cancelled]);
-    }
-    return { success: true as const, execution_time: run.logicalTime, tasks_found: 0, tasks_rescheduled: 0 };
-  };
-  return { activity, release, running };
 }
 
 describe('POST /processes/:name/trigger', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
 import type { RunContext } from '../../activities/run-types';
 import { loadConfig } from '../../config';
@@ -19,6 +19,7 @@ import {
   type RunningWorker,
   type TestTemporal,
 } from '../helpers/temporal';
+import { holdingActivity } from '../helpers/holding-activity';
 
 const ZONE = 'Asia/Tehran';
 const config = loadConfig({ BEHFLOW_TIMEZONE: ZONE });
@@ -85,26 +86,6 @@ async function startRun(workflowType: 'rescheduleRemainingTasks' | 'archiveCompl
     workflowId: `test-run-${randomUUID()}`,
     args: [input],
   });
-}
-
-/** An activity that holds the run open until released or cancelled, heartbeating so cancellation arrives. */
-function holdingActivity() {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let started!: () => void;
-  const running = new Promise<void>((resolve) => (started = resolve));
-  const activity = async (run: RunContext) => {
-    const ctx = Context.current();
-    started();
-    let done = false;
-    void released.then(() => (done = true));
-    while (!done) {
-      ctx.heartbeat();
-      await Promise.race([ctx.sleep(100), ctx.cancelled]);
-    }
-    return { success: true as const, execution_time: run.logicalTime, tasks_found: 0, tasks_rescheduled: 0 };
-  };
-  return { activity, release, running };
 }
 
 describe('a run of reschedule_remaining_tasks', () => {
