@@ -58,10 +58,17 @@ function readStatuses(value: unknown): TaskStatus[] {
   return [...new Set(value as TaskStatus[])];
 }
 
+/** Where the last batch ended, in (due date, task id) order. */
+export interface BatchCursor {
+  readonly due: string;
+  readonly taskId: string;
+}
+
 export interface RescheduleProgress {
   readonly tasksFound: number;
   readonly tasksRescheduled: number;
   readonly batches: number;
+  readonly cursor?: BatchCursor | null;
 }
 
 export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
@@ -87,20 +94,31 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
       const resumed = ctx.info.heartbeatDetails as RescheduleProgress | undefined;
       const alreadyMoved = await countMoved(orm, run.executionId);
       const tasksFound = resumed?.tasksFound ?? alreadyMoved + (await countOverdue(orm, plan));
-      let progress: RescheduleProgress = { tasksFound, tasksRescheduled: alreadyMoved, batches: resumed?.batches ?? 0 };
+      let progress: RescheduleProgress = {
+        tasksFound,
+        tasksRescheduled: alreadyMoved,
+        batches: resumed?.batches ?? 0,
+        cursor: resumed?.cursor ?? null,
+      };
       ctx.heartbeat(progress);
 
       if (config.updateToToday) {
-        for (;;) {
-          throwIfCancelled(ctx);
-          const moved = await moveBatch(orm, plan, batchSize);
-          if (moved === 0) break;
-          progress = {
-            ...progress,
-            tasksRescheduled: progress.tasksRescheduled + moved,
-            batches: progress.batches + 1,
-          };
-          ctx.heartbeat(progress);
+        // Keyset batches walk the due-date index once, past the completed and cancelled tasks that
+        // share it; a final pass from the start picks up anything that became overdue behind the cursor.
+        for (let pass = 0; pass < 2; pass++) {
+          for (;;) {
+            throwIfCancelled(ctx);
+            const batch = await moveBatch(orm, plan, batchSize, progress.cursor ?? null);
+            if (batch.selected === 0) break;
+            progress = {
+              ...progress,
+              tasksRescheduled: progress.tasksRescheduled + batch.moved,
+              batches: progress.batches + 1,
+              cursor: batch.last,
+            };
+            ctx.heartbeat(progress);
+          }
+          progress = { ...progress, cursor: null };
         }
         // The audit table is the truth, whatever earlier attempts did before dying.
         progress = { ...progress, tasksRescheduled: await countMoved(orm, run.executionId) };
@@ -175,17 +193,25 @@ function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => n
  * time of day (wall times resolved as TC39 Temporal's 'compatible' does, via the day's offset
  * segments computed in TypeScript), and write one audit row per task, all in one commit.
  */
-async function moveBatch(orm: Orm, plan: Plan, batchSize: number): Promise<number> {
+async function moveBatch(
+  orm: Orm,
+  plan: Plan,
+  batchSize: number,
+  after: BatchCursor | null,
+): Promise<{ selected: number; moved: number; last: BatchCursor | null }> {
   const select = overdueFilter(plan, 'tasks');
+  const keyset = after ? 'AND (tasks.due_date_gregorian, tasks.task_id) > (?::timestamptz, ?::uuid)' : '';
   const recheck = overdueFilter(plan, 't');
   const offset = segmentCase(plan.segments, (s) => s.offsetSeconds);
   const shift = segmentCase(plan.segments, (s) => s.wallShiftSeconds);
-  const rows = await orm.em.getConnection().execute<{ n: string }[]>(
-    `WITH batch AS (
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ selected: string; moved: string; last_due: string | null; last_task_id: string | null }[]>(
+      `WITH batch AS (
        SELECT task_id, due_date_gregorian AS old_due, due_date_jalali AS old_jalali,
               (due_date_gregorian AT TIME ZONE ?)::time AS tod
          FROM tasks
-        WHERE ${select.sql}
+        WHERE ${select.sql} ${keyset}
         ORDER BY due_date_gregorian, task_id
         LIMIT ?
         FOR UPDATE
@@ -206,20 +232,29 @@ async function moveBatch(orm: Orm, plan: Plan, batchSize: number): Promise<numbe
        SELECT ?, task_id, old_due, new_due, old_jalali, new_jalali FROM moved
        ON CONFLICT (execution_id, task_id) DO NOTHING
        RETURNING 1
+     ), last AS (
+       SELECT old_due::text AS last_due, task_id AS last_task_id FROM batch ORDER BY old_due DESC, task_id DESC LIMIT 1
      )
-     SELECT count(*) AS n FROM audited`,
-    [
-      plan.timezone,
-      ...select.params,
-      batchSize,
-      plan.day,
-      plan.jalaliNextDay,
-      plan.jalaliDay,
-      ...recheck.params,
-      plan.executionId,
-    ],
-  );
-  return Number(rows[0]?.n ?? 0);
+     SELECT (SELECT count(*) FROM batch) AS selected, (SELECT count(*) FROM audited) AS moved, last.*
+       FROM (SELECT 1) one LEFT JOIN last ON true`,
+      [
+        plan.timezone,
+        ...select.params,
+        ...(after ? [after.due, after.taskId] : []),
+        batchSize,
+        plan.day,
+        plan.jalaliNextDay,
+        plan.jalaliDay,
+        ...recheck.params,
+        plan.executionId,
+      ],
+    );
+  const row = rows[0];
+  return {
+    selected: Number(row?.selected ?? 0),
+    moved: Number(row?.moved ?? 0),
+    last: row?.last_due && row.last_task_id ? { due: row.last_due, taskId: row.last_task_id } : null,
+  };
 }
 
 export interface TaskDetail {
