@@ -1,6 +1,9 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 import type { AppDeps } from './deps';
+import { assertStorableBody } from './body-guard';
 import { ErrorBody } from './schemas/common';
 import { ExecutionView } from './schemas/execution';
 import { ProcessView } from './schemas/process';
@@ -16,15 +19,22 @@ export const BODY_LIMIT = 64 * 1024;
 
 export type App = FastifyInstance;
 
+function validator(coerceTypes: false | 'array'): Ajv {
+  const ajv = new Ajv({ removeAdditional: false, useDefaults: true, coerceTypes, allErrors: false });
+  addFormats(ajv);
+  return ajv;
+}
+const STRICT = validator(false);
+const LENIENT = validator('array');
+
 const SHARED_SCHEMAS = [ErrorBody, ExecutionView, ProcessView];
 
 /** Assembles the API without listening: server.ts listens, tests use app.inject(). */
 export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}): Promise<App> {
-  const app = Fastify({
-    bodyLimit: BODY_LIMIT,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
-    ...options,
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify({ bodyLimit: BODY_LIMIT, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+  // Query strings and paths are text, so their numbers are coerced; a JSON body is taken as typed.
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? STRICT : LENIENT).compile(schema));
+  app.addHook('preValidation', async (request) => assertStorableBody(request.body));
   app.decorate('deps', deps);
   // Shared schemas, referenced by $id from routes and from the OpenAPI document.
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);

@@ -34,47 +34,62 @@ export default fp(
       if (err instanceof ApiError) {
         return reply
           .code(err.statusCode)
-          .send({ statusCode: err.statusCode, code: err.code, error: STATUS_CODES[err.statusCode] ?? 'Error', message: err.message, ...err.details });
+          .send({
+            statusCode: err.statusCode,
+            code: err.code,
+            error: STATUS_CODES[err.statusCode] ?? 'Error',
+            message: err.message,
+            ...err.details,
+          });
       }
       if (err.validation && err.validation.length > 0) {
         const issue = err.validation[0] as unknown as ValidationIssue;
         const field = fieldOf(issue, err.validationContext);
         const rule = ruleOf(issue);
-        return reply
-          .code(400)
-          .send({
-            statusCode: 400,
-            code: 'INVALID_INPUT',
-            error: 'Bad Request',
-            message: `${field} ${rule}`,
-            field,
-            rule,
-          });
+        return reply.code(400).send({
+          statusCode: 400,
+          code: 'INVALID_INPUT',
+          error: 'Bad Request',
+          message: `${field} ${rule}`,
+          field,
+          rule,
+        });
       }
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         const rule = `must be at most ${app.initialConfig.bodyLimit} bytes`;
-        return reply
-          .code(400)
-          .send({
-            statusCode: 400,
-            code: 'BODY_TOO_LARGE',
-            error: 'Bad Request',
-            message: `body ${rule}`,
-            field: 'body',
-            rule,
-          });
+        return reply.code(400).send({
+          statusCode: 400,
+          code: 'BODY_TOO_LARGE',
+          error: 'Bad Request',
+          message: `body ${rule}`,
+          field: 'body',
+          rule,
+        });
       }
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
         // Fastify's own client errors: malformed JSON, wrong content type, and the like.
+        return reply.code(400).send({
+          statusCode: 400,
+          code: 'INVALID_INPUT',
+          error: 'Bad Request',
+          message: err.message,
+          field: 'body',
+          rule: err.message,
+        });
+      }
+      if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
+        // A PostgreSQL data exception (a date out of its range, say) is the input's fault, not ours.
+        request.log.warn({ err }, 'input the database refused');
+        const rule = 'holds a value PostgreSQL cannot store or compare';
         return reply
           .code(400)
           .send({
             statusCode: 400,
             code: 'INVALID_INPUT',
             error: 'Bad Request',
-            message: err.message,
-            field: 'body',
-            rule: err.message,
+            message: `input ${rule}`,
+            field: 'input',
+            rule,
           });
       }
       const dependency = unavailableDependency(err);
@@ -89,25 +104,21 @@ export default fp(
         });
       }
       request.log.error({ err }, 'unhandled error');
-      return reply
-        .code(500)
-        .send({
-          statusCode: 500,
-          code: 'INTERNAL',
-          error: 'Internal Server Error',
-          message: `Something went wrong; the log has request ${request.id}`,
-        });
+      return reply.code(500).send({
+        statusCode: 500,
+        code: 'INTERNAL',
+        error: 'Internal Server Error',
+        message: `Something went wrong; the log has request ${request.id}`,
+      });
     });
 
     app.setNotFoundHandler((request, reply) =>
-      reply
-        .code(404)
-        .send({
-          statusCode: 404,
-          code: 'NOT_FOUND',
-          error: 'Not Found',
-          message: `No route ${request.method} ${request.url.split('?')[0]}`,
-        }),
+      reply.code(404).send({
+        statusCode: 404,
+        code: 'NOT_FOUND',
+        error: 'Not Found',
+        message: `No route ${request.method} ${request.url.split('?')[0]}`,
+      }),
     );
   },
   { name: 'error-handler' },

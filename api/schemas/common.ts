@@ -18,7 +18,15 @@ export function errors(...codes: (400 | 401 | 404 | 409 | 503)[]): Record<number
   return Object.fromEntries(codes.map((code) => [code, Type.Ref(ErrorBody)]));
 }
 
-export const Timestamp = Type.String({ format: 'date-time', description: 'ISO-8601 instant' });
+/** PostgreSQL has no year 0; the `uuid` format alone would also take a "urn:uuid:" prefix. */
+export const YEAR_1_OR_LATER = '^(?!0000-)';
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+
+export const Timestamp = Type.String({
+  format: 'date-time',
+  pattern: YEAR_1_OR_LATER,
+  description: 'ISO-8601 instant',
+});
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
 export const ProcessName = Type.String({

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { NullableTimestamp, ProcessName, Timestamp } from './common';
+import { NullableTimestamp, ProcessName, Timestamp, UUID_PATTERN, YEAR_1_OR_LATER } from './common';
 import { ExecutionStatus, type ExecutionView } from './execution';
 
 /** `$ref: Execution`, typed as the execution view (app.ts adds the shared schema). */
@@ -115,8 +115,16 @@ const Cursor = Type.String({
 export const ExecutionsQuery = Type.Object(
   {
     status: Type.Optional(ExecutionStatus),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'started_at at or after this instant' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'started_at before this instant' })),
+    from: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        pattern: YEAR_1_OR_LATER,
+        description: 'started_at at or after this instant',
+      }),
+    ),
+    to: Type.Optional(
+      Type.String({ format: 'date-time', pattern: YEAR_1_OR_LATER, description: 'started_at before this instant' }),
+    ),
     limit: Limit,
     cursor: Type.Optional(Cursor),
   },
@@ -133,7 +141,7 @@ export const ExecutionPage = Type.Object({
 export type ExecutionPage = Static<typeof ExecutionPage>;
 
 export const ExecutionParams = Type.Object(
-  { id: Type.String({ format: 'uuid', description: 'execution_id' }) },
+  { id: Type.String({ format: 'uuid', pattern: UUID_PATTERN, description: 'execution_id' }) },
   { additionalProperties: false },
 );
 

@@ -26,7 +26,8 @@ export const isUuid: FieldCheck = (f) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[
 /** started_at as PostgreSQL keeps it, to the microsecond, in UTC (a real instant); empty for none. */
 export const isMicrosTimestampOrEmpty: FieldCheck = (f) => {
   if (f === '') return true;
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(f)) return false;
+  // PostgreSQL has no year 0.
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(f) || f.startsWith('0000')) return false;
   const millis = `${f.slice(0, 23)}Z`;
   const parsed = Date.parse(millis);
   return !Number.isNaN(parsed) && new Date(parsed).toISOString() === millis;

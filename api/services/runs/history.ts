@@ -57,7 +57,7 @@ export async function listExecutions(
     );
     params.push(after.startedAt, after.startedAt, after.executionId);
   }
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const limit = pageSize(query.limit);
   params.push(limit + 1);
   const rows = await em.getConnection().execute<(Record<string, unknown> & { started_at_key: string | null })[]>(
     `SELECT *, ${STARTED_AT_KEY} AS started_at_key FROM automated_process_executions
@@ -100,7 +100,7 @@ export async function listTaskMoves(
   query: TaskMovesQuery,
 ): Promise<TaskMovePage> {
   const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor, [isBigserialId])[0];
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+  const limit = pageSize(query.limit);
   await getExecutionView(em, config, executionId); // 404 for an unknown execution
   const rows = await em.getConnection().execute<TaskMoveRow[]>(
     `SELECT id, task_id, ${iso('old_due_gregorian')} AS old_due_gregorian,
@@ -125,4 +125,17 @@ export async function listTaskMoves(
     })),
     next_cursor: rows.length > limit && last ? encodeCursor([String(last.id)]) : null,
   };
+}
+
+/** The validator coerces "1e309" to Infinity and lets it by; the page size is bounded here too. */
+function pageSize(limit: number | undefined): number {
+  return limit !== undefined && Number.isInteger(limit) && limit >= 1 && limit <= 100
+    ? limit
+    : limit === undefined
+      ? DEFAULT_PAGE_SIZE
+      : invalidLimit();
+}
+
+function invalidLimit(): never {
+  throw badRequest('querystring.limit', 'must be a whole number from 1 to 100');
 }

@@ -1,0 +1,71 @@
+import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+export async function connectClient(address: string): Promise<Client> {
+  const connection = await Connection.connect({ address });
+  return new Client({ connection, namespace: 'default' });
+}
+
+/** What an operator does: trigger the process's schedule, skipping if a run is in progress. */
+export async function triggerSchedule(client: Client, taskQueue: string, processName: string): Promise<void> {
+  await client.schedule.getHandle(`${taskQueue}:${processName}`).trigger(ScheduleOverlapPolicy.SKIP);
+}
+
+export interface PendingActivity {
+  readonly type: string;
+  readonly attempt: number;
+  readonly state: string;
+  readonly lastFailure: string | undefined;
+}
+
+const { PendingActivityState } = temporal.api.enums.v1;
+
+export async function pendingActivities(
+  client: Client,
+  workflowId: string,
+  runId?: string,
+): Promise<PendingActivity[]> {
+  const description = await client.workflow.getHandle(workflowId, runId).describe();
+  return (description.raw.pendingActivities ?? []).map((a) => ({
+    type: a.activityType?.name ?? '?',
+    attempt: a.attempt ?? 0,
+    state: PendingActivityState[a.state ?? 0] ?? String(a.state),
+    lastFailure: a.lastFailure?.message ?? undefined,
+  }));
+}
+
+export interface ActivityAttempts {
+  /** activity type -> attempt of each start, in order. */
+  readonly starts: Record<string, number[]>;
+  readonly events: number;
+}
+
+/** Which activity attempts the history records (only the last attempt of each activity is an event). */
+export async function activityAttempts(client: Client, workflowId: string, runId?: string): Promise<ActivityAttempts> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const types = new Map<string, string>();
+  const starts: Record<string, number[]> = {};
+  for (const event of history.events ?? []) {
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled) types.set(String(event.eventId), scheduled.activityType?.name ?? '?');
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) {
+      const type = types.get(String(started.scheduledEventId)) ?? '?';
+      (starts[type] ??= []).push(started.attempt ?? 0);
+    }
+  }
+  return { starts, events: history.events?.length ?? 0 };
+}
+
+/** Open workflows of this task queue. */
+export async function runningWorkflows(client: Client, taskQueue: string): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+    ids.push(w.workflowId);
+  }
+  return ids;
+}
+
+export async function workflowStatus(client: Client, workflowId: string, runId?: string): Promise<string> {
+  return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+}
