@@ -178,7 +178,7 @@ async function countMoved(orm: Orm, executionId: string): Promise<number> {
 }
 
 /** A CASE over seconds-of-day that picks the zone offset (or wall-clock shift) of each segment. */
-function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => number): string {
+export function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => number): string {
   const whens = segments
     .slice(0, -1)
     .map((s) => `WHEN p.sod < ${Math.trunc(s.toSecond)} THEN ${Math.trunc(pick(s))}`)

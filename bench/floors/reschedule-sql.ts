@@ -6,7 +6,8 @@
  * Temporal. `bare` is the UPDATE alone, to show what writing the audit costs.
  */
 import type { Client } from 'pg';
-import { addDays, daySegments, formatJalaliDate, type DaySegment, type LocalDate } from '../../time';
+import { addDays, daySegments, formatJalaliDate, type LocalDate } from '../../time';
+import { segmentCase } from '../../activities/reschedule-remaining-tasks';
 
 export interface FloorRun {
   readonly kind: 'sql_with_audit' | 'bare_update';
@@ -19,20 +20,6 @@ export interface DayPlan {
   readonly day: string;
   readonly date: LocalDate;
   readonly dayStartMs: number;
-}
-
-/**
- * The activity's segmentCase, rebuilt here because it is private to the activity: seconds of the
- * day's local time of day → offset (or wall-clock shift) of the segment it falls in.
- */
-export function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => number): string {
-  const whens = segments
-    .slice(0, -1)
-    .map((s) => `WHEN p.sod < ${Math.trunc(s.toSecond)} THEN ${Math.trunc(pick(s))}`)
-    .join(' ');
-  const last = segments[segments.length - 1];
-  if (!last) throw new Error('a day has at least one segment');
-  return whens ? `CASE ${whens} ELSE ${Math.trunc(pick(last))} END` : String(Math.trunc(pick(last)));
 }
 
 function updateSql(plan: DayPlan, returning: boolean): string {
