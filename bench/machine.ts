@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,4 +73,27 @@ async function run(command: string, args: string[]): Promise<string> {
   } catch {
     return 'unknown';
   }
+}
+
+/** The service code the workers and the API load: forked workers pick up whatever is on disk when they start. */
+const SOURCE_DIRS = ['activities', 'api', 'config', 'db', 'processes', 'schedules', 'time', 'worker', 'workflows'];
+
+/**
+ * A hash of that code, taken at the start and the end of the run: on a shared tree, someone else's
+ * edit during a long run would otherwise silently mix two versions of the code in one table.
+ */
+export function sourceFingerprint(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.name.endsWith('.ts')) hash.update(full).update(fs.readFileSync(full));
+    }
+  };
+  for (const dir of SOURCE_DIRS) {
+    const full = path.join(REPO_ROOT, dir);
+    if (fs.existsSync(full)) walk(full);
+  }
+  return hash.digest('hex').slice(0, 16);
 }

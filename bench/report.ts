@@ -42,6 +42,8 @@ export interface Report {
   readonly durationMs: number;
   readonly options: Omit<BenchOptions, 'sections'> & { readonly sections: string[] };
   readonly machine: MachineInfo;
+  /** sourceFingerprint() at the start and the end; different: the code changed during the run. */
+  readonly source: { readonly atStart: string; readonly atEnd: string; readonly changedDuringRun: boolean };
   readonly stack: { readonly startedPostgres: boolean; readonly startedTemporal: boolean };
   readonly results: Results;
   readonly table: readonly Row[];

@@ -18,7 +18,7 @@ import type { BenchContext } from './context';
 import { Databases } from './db';
 import { seconds } from './format';
 import { measureLatency } from './latency';
-import { machineInfo } from './machine';
+import { machineInfo, sourceFingerprint } from './machine';
 import { parseOptions, UsageError, USAGE, type BenchOptions } from './options';
 import { renderTable, tableRows, writeReport, type Report, type Results } from './report';
 import { startBenchStack, type BenchStack } from './stack';
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
   }
   const config = loadConfigOrExit();
   const startedAt = new Date();
+  const sourceAtStart = sourceFingerprint();
 
   // Ctrl-C (which a terminal sends to tsx and to us, and to the workers, which drain by themselves):
   // the sections stop at their next step and everything is cleaned up below. A second Ctrl-C while
@@ -120,12 +121,14 @@ async function main(): Promise<number> {
 
     const finishedAt = new Date();
     const table = tableRows(results, options);
+    const sourceAtEnd = sourceFingerprint();
     const report: Report = {
       startedAt: startedAt.toISOString(),
       finishedAt: finishedAt.toISOString(),
       durationMs: finishedAt.getTime() - startedAt.getTime(),
       options: { ...options, sections: [...options.sections] },
       machine,
+      source: { atStart: sourceAtStart, atEnd: sourceAtEnd, changedDuringRun: sourceAtStart !== sourceAtEnd },
       stack: { startedPostgres: stack.started.postgres, startedTemporal: stack.started.temporal },
       results,
       table,
@@ -139,6 +142,9 @@ async function main(): Promise<number> {
     );
     console.log(renderTable(table));
     for (const [section, message] of Object.entries(results.errors)) console.log(`\n${section} FAILED: ${message}`);
+    if (report.source.changedDuringRun) {
+      console.log('\nWARNING: the service code changed during the run; later measurements ran other code. Run again.');
+    }
     console.log(`\n${seconds(report.durationMs)} in all; raw numbers: ${file}`);
     return Object.keys(results.errors).length > 0 ? 1 : 0;
   } finally {
