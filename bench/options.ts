@@ -9,7 +9,7 @@ export interface BenchOptions {
   readonly sizes: readonly number[];
   /** RESCHEDULE_BATCH_SIZE values tried at every size; the first is the production default. */
   readonly batchSizes: readonly number[];
-  /** Runs of the real path per (size, batch size); the median is reported. */
+  /** Runs of each floor, and of the real path per (size, batch size); medians are reported. */
   readonly repeats: number;
   readonly users: number;
   readonly latencyRuns: number;
@@ -28,7 +28,8 @@ export const USAGE = `npm run bench [-- options]
   --only=a,b               sections: ${SECTIONS.join(', ')} (default: all)
   --sizes=10000,100000     overdue tasks per throughput measurement
   --batch-sizes=1000,5000  RESCHEDULE_BATCH_SIZE values to try (default 1000,5000,10000; --quick: 1000)
-  --repeats=N              runs of the real path per size and batch size (median reported)
+  --repeats=N              runs of each floor and of the real path per size and batch size
+                           (medians reported; default 3, --quick 1)
   --latency-runs=N         trigger latency samples
   --seed-sql=FILE          experiment: run FILE on each seeded database (e.g. a candidate index)
 DATABASE_URL / TEMPORAL_ADDRESS: use those servers instead of a throwaway stack.`;
@@ -60,7 +61,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sizes: numbers(flags.get('sizes'), quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
     // --quick tries the default batch size only: each run needs a fresh worker, seconds to start.
     batchSizes: numbers(flags.get('batch-sizes'), quick ? [1000] : [1000, 5000, 10_000]),
-    repeats: numbers(flags.get('repeats'), [1])[0] ?? 1,
+    repeats: numbers(flags.get('repeats'), [quick ? 1 : 3])[0] ?? 1,
     users: 1000,
     latencyRuns: numbers(flags.get('latency-runs'), [quick ? 30 : 200])[0] ?? 30,
     latencyWarmup: quick ? 3 : 10,

@@ -17,7 +17,6 @@ import { fmt, mb } from './format';
 import { rescheduleBare, rescheduleWithAudit, type DayPlan, type FloorRun } from './floors/reschedule-sql';
 import { benchConfig, createProcessesAndSchedules, deleteSchedules, RESCHEDULE, scheduleId, ZONE } from './processes';
 import { seedTasks } from './seed';
-import { median } from './stats';
 import { WorkerProcess, type MemoryReport } from './worker-process';
 
 /** A process that reschedules the tasks of a user who has none: warms a fresh worker up without moving anything. */
@@ -46,7 +45,9 @@ export interface FloorResult extends FloorRun {
 export interface SizeResult {
   readonly size: number;
   readonly seedMs: number;
+  /** Median of the repeats. */
   readonly floors: { readonly withAudit: FloorResult; readonly bare: FloorResult };
+  readonly floorRuns: readonly { readonly withAudit: FloorResult; readonly bare: FloorResult }[];
   readonly runs: readonly RealRun[];
   /** Median run per batch size. */
   readonly byBatchSize: readonly RealRun[];
@@ -98,19 +99,22 @@ async function measureSize(ctx: BenchContext, size: number): Promise<SizeResult>
   ctx.log(`throughput N=${fmt(size)}: seeded in ${(seedMs / 1000).toFixed(1)} s`);
 
   try {
-    const withAudit = await onClone(ctx, seeded, `floor_audit`, async (url) =>
-      withClient(url, async (pg) => rescheduleWithAudit(pg, plan, await openExecution(pg))),
-    );
-    ctx.log(`throughput N=${fmt(size)}: SQL floor with audit ${rate(withAudit)}`);
-    const bare = await onClone(ctx, seeded, `floor_bare`, (url) => withClient(url, (pg) => rescheduleBare(pg, plan)));
-    ctx.log(`throughput N=${fmt(size)}: bare UPDATE ${rate(bare)}`);
-    for (const floor of [withAudit, bare]) {
-      if (floor.rows !== size) throw new Error(`the ${floor.kind} floor moved ${floor.rows} tasks, not ${size}`);
-    }
-
+    // Floors and real runs alternate, repeat by repeat, so a slow spell of the machine hits both.
+    const floorRuns: { withAudit: FloorRun; bare: FloorRun }[] = [];
     const runs: RealRun[] = [];
-    for (const batchSize of ctx.options.batchSizes) {
-      for (let repeat = 1; repeat <= ctx.options.repeats; repeat++) {
+    for (let repeat = 1; repeat <= ctx.options.repeats; repeat++) {
+      throwIfAborted(ctx.signal);
+      const withAudit = await onClone(ctx, seeded, `floor_audit`, async (url) =>
+        withClient(url, async (pg) => rescheduleWithAudit(pg, plan, await openExecution(pg))),
+      );
+      ctx.log(`throughput N=${fmt(size)}: SQL floor with audit ${rate(withAudit)}`);
+      const bare = await onClone(ctx, seeded, `floor_bare`, (url) => withClient(url, (pg) => rescheduleBare(pg, plan)));
+      ctx.log(`throughput N=${fmt(size)}: bare UPDATE ${rate(bare)}`);
+      for (const floor of [withAudit, bare]) {
+        if (floor.rows !== size) throw new Error(`the ${floor.kind} floor moved ${floor.rows} tasks, not ${size}`);
+      }
+      floorRuns.push({ withAudit, bare });
+      for (const batchSize of ctx.options.batchSizes) {
         throwIfAborted(ctx.signal);
         const run = await onClone(ctx, seeded, `real_${batchSize}_${repeat}`, (url) =>
           measureRealRun(ctx, url, size, batchSize, repeat),
@@ -123,21 +127,44 @@ async function measureSize(ctx: BenchContext, size: number): Promise<SizeResult>
         runs.push(run);
       }
     }
-    const byBatchSize = ctx.options.batchSizes.map((b) => {
-      const mine = runs.filter((r) => r.batchSize === b);
-      const mid = median(mine.map((r) => r.elapsedMs));
-      return mine.find((r) => r.elapsedMs === mid) ?? (mine[0] as RealRun);
-    });
+    const byBatchSize = ctx.options.batchSizes.map((b) =>
+      medianBy(
+        runs.filter((r) => r.batchSize === b),
+        (r) => r.elapsedMs,
+      ),
+    );
     return {
       size,
       seedMs,
-      floors: { withAudit: withRate(withAudit), bare: withRate(bare) },
+      floors: {
+        withAudit: withRate(
+          medianBy(
+            floorRuns.map((f) => f.withAudit),
+            (f) => f.elapsedMs,
+          ),
+        ),
+        bare: withRate(
+          medianBy(
+            floorRuns.map((f) => f.bare),
+            (f) => f.elapsedMs,
+          ),
+        ),
+      },
+      floorRuns: floorRuns.map((f) => ({ withAudit: withRate(f.withAudit), bare: withRate(f.bare) })),
       runs,
       byBatchSize,
     };
   } finally {
     await ctx.dbs.drop(seeded);
   }
+}
+
+/** The item whose key is the median (the lower middle one for an even count). */
+function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
+  const sorted = [...items].sort((a, b) => key(a) - key(b));
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
+  if (middle === undefined) throw new Error('no measurements to take the median of');
+  return middle;
 }
 
 async function onClone<T>(ctx: BenchContext, template: string, what: string, use: (url: string) => Promise<T>) {

@@ -22,6 +22,11 @@ import { startStack } from './dev-stack';
  * TEMPORAL_ADDRESS when set, else starts a throwaway stack.
  */
 const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
+/**
+ * Histories are kept per workflow version, so the replay test proves every patch() branch: bump this
+ * when a workflow change ships a patch, and keep the older files.
+ */
+const VERSION = 'v2';
 
 async function run(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -144,8 +149,8 @@ async function record(
     if (!(expectFailure && err instanceof WorkflowFailedError)) throw err;
   }
   const history = await handle.fetchHistory();
-  writeFileSync(path.join(OUT_DIR, `${name}.json`), `${historyToJSON(history)}\n`);
-  console.log(`Recorded ${name} (${history.events?.length ?? 0} events)`);
+  writeFileSync(path.join(OUT_DIR, `${VERSION}-${name}.json`), `${historyToJSON(history)}\n`);
+  console.log(`Recorded ${VERSION}-${name} (${history.events?.length ?? 0} events)`);
 }
 
 run().catch((err: unknown) => {

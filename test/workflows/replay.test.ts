@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { LOCAL_RECORDS_PATCH } from '../../workflows/run-and-record';
 
 /** Histories of real runs, recorded by `npm run histories:record`; every workflow change must replay them. */
 const HISTORY_DIR = path.join(__dirname, '../histories');
@@ -23,13 +24,51 @@ async function replayAll(workflowsPath: string): Promise<ReplayResult[]> {
   return results;
 }
 
-it('has recorded histories of a success, a failure, a retried activity and a skipped overlap', () => {
+const SCENARIOS = ['archive-retried-activity', 'archive-skipped-overlap', 'reschedule-failure', 'reschedule-success'];
+
+it('has recorded histories of a success, a failure, a retried activity and a skipped overlap, for each version', () => {
   expect(histories.map((h) => h.workflowId).sort()).toEqual([
-    'archive-retried-activity',
-    'archive-skipped-overlap',
-    'reschedule-failure',
-    'reschedule-success',
+    // v1: execution rows opened and closed by activities; v2: by local activities (LOCAL_RECORDS_PATCH).
+    ...SCENARIOS.map((s) => `v1-${s}`),
+    ...SCENARIOS.map((s) => `v2-${s}`),
   ]);
+});
+
+interface RecordedEvent {
+  activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
+  markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
+}
+
+function events(history: unknown): RecordedEvent[] {
+  return (history as { events: RecordedEvent[] }).events;
+}
+
+function remoteActivities(history: unknown): string[] {
+  return events(history).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+}
+
+/** The ids of the patches a history's markers record (their payloads are base64 JSON). */
+function patchIds(history: unknown): string[] {
+  return events(history)
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}))
+    .flatMap((d) => d.payloads ?? [])
+    .map((p) => (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
+}
+
+it('v1 histories open and close rows with activities; v2 with local activities behind the patch marker', () => {
+  const shapes = histories.map(({ workflowId, history }) => ({
+    workflowId,
+    patched: patchIds(history).includes(LOCAL_RECORDS_PATCH),
+    remoteRowActivities: remoteActivities(history).filter((t) => t.endsWith('Execution')).length > 0,
+  }));
+  expect(shapes).toEqual(
+    histories.map(({ workflowId }) => ({
+      workflowId,
+      patched: workflowId.startsWith('v2-'),
+      remoteRowActivities: workflowId.startsWith('v1-'),
+    })),
+  );
 });
 
 it('replays every recorded history against the current workflow code', async () => {
