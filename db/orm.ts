@@ -34,19 +34,32 @@ export async function initORM(databaseUrl: string, options: OrmOptions = {}): Pr
   });
 }
 
-/** Arbitrary but fixed: serialises migrations when several workers start at once. */
-const MIGRATION_LOCK_KEY = 7_316_402_113;
+/** Arbitrary but fixed keys of the advisory locks that serialise what several workers starting at once do. */
+export const LOCK_KEYS = { migrations: 7_316_402_113, processRows: 7_316_402_114 } as const;
 
-/** Applies pending migrations under an advisory lock (held on its own connection: needs a pool of 2+). */
-export async function migrate(orm: Orm): Promise<string[]> {
+/**
+ * Runs `work` while holding a session advisory lock, taken on a connection of its own (so the pool
+ * needs 2+): another process asking for the same key waits until `work` is done.
+ */
+export async function withAdvisoryLock<T>(orm: Orm, key: number, work: () => Promise<T>): Promise<T> {
   const knex = orm.em.getConnection().getKnex();
   const lock = await knex.client.acquireConnection();
   try {
-    await knex.raw('SELECT pg_advisory_lock(?)', [MIGRATION_LOCK_KEY]).connection(lock);
-    const applied = await orm.getMigrator().up();
-    return applied.map((m) => m.name);
+    await knex.raw('SELECT pg_advisory_lock(?)', [key]).connection(lock);
+    try {
+      return await work();
+    } finally {
+      await knex.raw('SELECT pg_advisory_unlock(?)', [key]).connection(lock);
+    }
   } finally {
-    await knex.raw('SELECT pg_advisory_unlock(?)', [MIGRATION_LOCK_KEY]).connection(lock);
     await knex.client.releaseConnection(lock);
   }
+}
+
+/** Applies pending migrations, one process at a time. */
+export async function migrate(orm: Orm): Promise<string[]> {
+  return withAdvisoryLock(orm, LOCK_KEYS.migrations, async () => {
+    const applied = await orm.getMigrator().up();
+    return applied.map((m) => m.name);
+  });
 }

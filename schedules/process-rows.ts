@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { AppliedEnvDefaults, AutomatedProcess, ProcessRegistration, type ScheduleConfig } from '../db/entities';
-import type { Orm } from '../db/orm';
+import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
 import type { Logger } from '../worker/logger';
 
@@ -18,9 +18,18 @@ function sameSchedule(a: ScheduleConfig, b: ScheduleConfig): boolean {
  * Creates the row of every registered process that has none (the seed's init step), and applies
  * the environment's schedule defaults when they changed since last applied. Precedence: the newest
  * change wins. An edited .env at restart overrides the schedule; an unchanged .env leaves alone a
- * schedule changed since through the API or SQL.
+ * schedule changed since through the API or SQL. Workers starting at once take turns.
  */
 export async function ensureProcessRows(
+  orm: Orm,
+  registry: readonly ProcessDefinition[],
+  config: Config,
+  logger: Logger,
+): Promise<void> {
+  await withAdvisoryLock(orm, LOCK_KEYS.processRows, () => applyRegistry(orm, registry, config, logger));
+}
+
+async function applyRegistry(
   orm: Orm,
   registry: readonly ProcessDefinition[],
   config: Config,

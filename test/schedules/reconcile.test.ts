@@ -1,5 +1,6 @@
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig } from '../../config';
+import { initORM } from '../../db/orm';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { DISABLED_NOTE, scheduleIdFor } from '../../schedules/desired-schedule';
 import { ensureProcessRows } from '../../schedules/process-rows';
@@ -75,6 +76,28 @@ describe('process rows from the registry and the environment', () => {
         is_enabled: true,
       },
     ]);
+  });
+
+  it('creates each row once when several workers start at once on an empty database', async () => {
+    const fresh = await createTestDatabase();
+    const others = await Promise.all([1, 2].map(() => initORM(fresh.url, { poolMax: 2 })));
+    try {
+      const config = loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' });
+      const quiet = createLogger('error');
+      await Promise.all([fresh.orm, ...others].map((orm) => ensureProcessRows(orm, PROCESS_REGISTRY, config, quiet)));
+      expect(
+        await sql(
+          fresh.orm,
+          'SELECT p.name, count(r.*)::int AS registrations FROM automated_processes p LEFT JOIN automated_process_registrations r USING (process_id) GROUP BY p.name ORDER BY p.name',
+        ),
+      ).toEqual([
+        { name: ARCHIVE, registrations: 1 },
+        { name: RESCHEDULE, registrations: 1 },
+      ]);
+    } finally {
+      await Promise.all(others.map((orm) => orm.close()));
+      await fresh.drop();
+    }
   });
 
   it('keeps a change made another way when .env is unchanged, and applies an edited .env', async () => {
