@@ -16,15 +16,16 @@ interface RunningRow {
 
 /** Execution rows: opened when a run starts, always closed as completed or failed. */
 export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UTC' }: ActivityDeps) {
-  async function isStale(row: RunningRow): Promise<boolean> {
-    if (!temporal || !row.workflow_id) return false;
+  /** How the row's workflow ended (e.g. "TERMINATED", "NOT_FOUND"), or null while it still runs. */
+  async function endedWorkflow(row: RunningRow): Promise<string | null> {
+    if (!temporal || !row.workflow_id) return null;
     try {
       const description = await temporal.workflow
         .getHandle(row.workflow_id, row.workflow_run_id ?? undefined)
         .describe();
-      return description.status.name !== 'RUNNING';
+      return description.status.name === 'RUNNING' ? null : description.status.name;
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return true;
+      if (err instanceof WorkflowNotFoundError) return 'NOT_FOUND';
       throw err;
     }
   }
@@ -66,8 +67,9 @@ export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UT
       // A process that only runs when triggered has no schedule, and so no zone of its own.
       const timezone = process.scheduleConfig?.timezone ?? defaultTimezone;
       let running = await insertRunning(input, process.processId);
-      if (running && (await isStale(running))) {
-        await markStaleFailed(orm, running.execution_id);
+      const ended = running && (await endedWorkflow(running));
+      if (running && ended) {
+        await markStaleFailed(orm, running.execution_id, ended);
         running = await insertRunning(input, process.processId);
       }
       if (running && running.execution_id !== input.executionId) {
@@ -117,8 +119,19 @@ async function finish(
   );
 }
 
-async function markStaleFailed(orm: Orm, executionId: string): Promise<void> {
-  const message = 'its workflow ended without closing this row (terminated or timed out); closed by the next run';
+const WORKFLOW_ENDINGS: Record<string, string> = {
+  NOT_FOUND: 'is gone',
+  FAILED: 'failed',
+  TERMINATED: 'was terminated',
+  TIMED_OUT: 'timed out',
+  CANCELLED: 'was cancelled',
+  COMPLETED: 'completed',
+  CONTINUED_AS_NEW: 'continued as new',
+};
+
+async function markStaleFailed(orm: Orm, executionId: string, workflowStatus: string): Promise<void> {
+  const how = WORKFLOW_ENDINGS[workflowStatus] ?? `ended (${workflowStatus})`;
+  const message = `its workflow ${how} without closing this row; closed by the next run`;
   await orm.em.getConnection().execute(
     `UPDATE automated_process_executions
         SET status = 'failed', completed_at = now(), error_message = ?

@@ -205,7 +205,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
     const nextDone = await finished(next.execution_id, 300_000);
     const closed = await execution(stack.pool, run.execution_id);
     expect(closed.status).toBe('failed');
-    expect(closed.error_message).toMatch(/closed by the next run/);
+    expect(closed.error_message).toBe('its workflow failed without closing this row; closed by the next run');
     expect(nextDone.status).toBe('completed');
     const check = await checkRun(stack.pool, next.execution_id, ZONE);
     expect(check).toMatchObject({ overdueLeft: 0, auditOfOthers: 0, movedTasksNotAsAudited: 0, runningRows: 0 });
