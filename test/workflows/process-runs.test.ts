@@ -210,6 +210,25 @@ describe('a run of reschedule_remaining_tasks', () => {
     expect(row).toMatchObject({ status: 'failed', error_message: 'cancelled' });
   });
 
+  it('a terminated run leaves its row running; the next run closes it, saying the workflow was terminated', async () => {
+    const hold = holdingActivity();
+    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    const terminated = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
+    await hold.running;
+    await terminated.terminate('operator');
+    hold.release();
+    const left = (await executions(RESCHEDULE)).find((e) => e.workflow_id === terminated.workflowId);
+    expect(left).toMatchObject({ status: 'running' });
+
+    const next = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
+    expect(await next.result()).toMatchObject({ success: true });
+    const closed = (await executions(RESCHEDULE)).find((e) => e.workflow_id === terminated.workflowId);
+    expect(closed).toMatchObject({
+      status: 'failed',
+      error_message: 'its workflow was terminated without closing this row; closed by the next run',
+    });
+  });
+
   it('never overlaps: the schedule skips a second trigger, and a direct start is skipped too', async () => {
     const hold = holdingActivity();
     await useWorker({ rescheduleOverdueTasks: hold.activity });
