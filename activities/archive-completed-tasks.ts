@@ -26,23 +26,26 @@ export function parseArchiveConfig(raw: unknown): ArchiveConfig {
 
 export function createArchiveActivities({ orm, batchSize }: ActivityDeps) {
   return {
-    /** Tags tasks completed before the cutoff day as archived, once, in committed batches. */
+    /**
+     * Tags tasks completed before the cutoff day as archived, once, in committed batches that walk
+     * the primary key. Safe to retry: tagged tasks no longer match, and the count comes from the audit.
+     */
     async archiveCompletedTasks(run: RunContext): Promise<ProcessResult> {
       const config = failOnBadConfig(() => parseArchiveConfig(run.processConfig));
       // "More than N days ago" counts calendar days in the process zone.
       const cutoff = new Date(startOfDay(run.timezone, addDays(parseLocalDate(run.day), -config.olderThanDays)));
       const ctx = Context.current();
-      let archived = (ctx.info.heartbeatDetails as { archived?: number } | undefined)?.archived ?? 0;
+      let after = (ctx.info.heartbeatDetails as { after?: string | null } | undefined)?.after ?? null;
       for (;;) {
         throwIfCancelled(ctx);
-        const n = await archiveBatch(orm, cutoff, config, batchSize);
-        if (n === 0) break;
-        archived += n;
-        ctx.heartbeat({ archived });
+        const batch = await archiveBatch(orm, run.executionId, cutoff, config, batchSize, after);
+        if (batch.last === null) break;
+        after = batch.last;
+        ctx.heartbeat({ after });
       }
       return {
         success: true,
-        tasks_archived: archived,
+        tasks_archived: await countArchived(orm, run.executionId),
         older_than_days: config.olderThanDays,
         cutoff: formatIsoWithOffset(run.timezone, cutoff.getTime()),
         execution_time: formatIsoWithOffset(run.timezone, Date.parse(run.logicalTime)),
@@ -51,20 +54,41 @@ export function createArchiveActivities({ orm, batchSize }: ActivityDeps) {
   };
 }
 
-async function archiveBatch(orm: Orm, cutoff: Date, config: ArchiveConfig, batchSize: number): Promise<number> {
+/** Tags the next batch after task id `after`; returns the last id it looked at (null: none left). */
+async function archiveBatch(
+  orm: Orm,
+  executionId: string,
+  cutoff: Date,
+  config: ArchiveConfig,
+  batchSize: number,
+  after: string | null,
+): Promise<{ last: string | null }> {
   const filter = `status = 'completed' AND completed_at < ?::timestamptz
     AND NOT (coalesce(tags, '{}') @> ARRAY[?]::text[])${config.userIds ? ' AND user_id = ANY(?::uuid[])' : ''}`;
   const params: unknown[] = [cutoff.toISOString(), ARCHIVED_TAG, ...(config.userIds ? [pgArray(config.userIds)] : [])];
-  const rows = await orm.em.getConnection().execute<{ n: string }[]>(
+  const rows = await orm.em.getConnection().execute<{ last: string | null }[]>(
     `WITH batch AS (
-       SELECT task_id FROM tasks WHERE ${filter} ORDER BY completed_at, task_id LIMIT ? FOR UPDATE
+       SELECT task_id FROM tasks WHERE ${filter} ${after ? 'AND task_id > ?::uuid' : ''}
+        ORDER BY task_id LIMIT ? FOR UPDATE
      ), tagged AS (
        UPDATE tasks t SET tags = array_append(coalesce(t.tags, '{}'), ?), updated_at = now()
          FROM batch WHERE t.task_id = batch.task_id AND NOT (coalesce(t.tags, '{}') @> ARRAY[?]::text[])
-       RETURNING 1
+       RETURNING t.task_id
+     ), audited AS (
+       INSERT INTO automated_process_task_archives (execution_id, task_id)
+       SELECT ?, task_id FROM tagged ON CONFLICT DO NOTHING
      )
-     SELECT count(*) AS n FROM tagged`,
-    [...params, batchSize, ARCHIVED_TAG, ARCHIVED_TAG],
+     SELECT (SELECT task_id FROM batch ORDER BY task_id DESC LIMIT 1) AS last`,
+    [...params, ...(after ? [after] : []), batchSize, ARCHIVED_TAG, ARCHIVED_TAG, executionId],
   );
+  return { last: rows[0]?.last ?? null };
+}
+
+async function countArchived(orm: Orm, executionId: string): Promise<number> {
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ n: string }[]>(`SELECT count(*) AS n FROM automated_process_task_archives WHERE execution_id = ?`, [
+      executionId,
+    ]);
   return Number(rows[0]?.n ?? 0);
 }

@@ -62,6 +62,7 @@ describe('migrations on an empty database', () => {
     expect(await migrate(db.orm)).toEqual([
       'Migration20261126000000BehflowSchema',
       'Migration20261126010000ProcessRegistrations',
+      'Migration20261126020000ArchiveAudit',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -89,6 +90,7 @@ describe('migrations on an empty database', () => {
     expect(await migrate(db.orm)).toEqual([
       'Migration20261126000000BehflowSchema',
       'Migration20261126010000ProcessRegistrations',
+      'Migration20261126020000ArchiveAudit',
     ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });
