@@ -58,17 +58,25 @@ function readStatuses(value: unknown): TaskStatus[] {
   return [...new Set(value as TaskStatus[])];
 }
 
-/** Where the last batch ended, in (due date, task id) order. */
-export interface BatchCursor {
-  readonly due: string;
-  readonly taskId: string;
+/**
+ * Where the walk over the table's pages is: batches take the overdue tasks in physical order, so
+ * each page is read and written once (in due-date order every batch dirtied pages all over the
+ * table, and a run took half as long again as one UPDATE of them all).
+ */
+export interface HeapWalk {
+  /** The row (ctid) the last full batch ended at; the next batch starts after it. */
+  readonly after: string;
+  /** The table's page count when the run began: later pages hold only rows written since. */
+  readonly endPage: number;
+  /** Pages a batch looks at, adjusted as it goes to hold about RESCHEDULE_BATCH_SIZE overdue tasks. */
+  readonly pagesPerBatch: number;
 }
 
 export interface RescheduleProgress {
   readonly tasksFound: number;
   readonly tasksRescheduled: number;
   readonly batches: number;
-  readonly cursor?: BatchCursor | null;
+  readonly walk?: HeapWalk;
 }
 
 export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
@@ -98,27 +106,32 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
         tasksFound,
         tasksRescheduled: alreadyMoved,
         batches: resumed?.batches ?? 0,
-        cursor: resumed?.cursor ?? null,
+        ...(resumed?.walk ? { walk: resumed.walk } : {}),
       };
       ctx.heartbeat(progress);
 
       if (config.updateToToday) {
-        // Keyset batches walk the due-date index once, past the completed and cancelled tasks that
-        // share it; a final pass from the start picks up anything that became overdue behind the cursor.
-        for (let pass = 0; pass < 2; pass++) {
-          for (;;) {
-            throwIfCancelled(ctx);
-            const batch = await moveBatch(orm, plan, batchSize, progress.cursor ?? null);
-            if (batch.selected === 0) break;
-            progress = {
-              ...progress,
-              tasksRescheduled: progress.tasksRescheduled + batch.moved,
-              batches: progress.batches + 1,
-              cursor: batch.last,
-            };
-            ctx.heartbeat(progress);
-          }
-          progress = { ...progress, cursor: null };
+        let walk = resumed?.walk ?? (await startWalk(orm, tasksFound - alreadyMoved, batchSize));
+        while (pageOf(walk.after) < walk.endPage) {
+          throwIfCancelled(ctx);
+          const windowEnd = Math.min(walk.endPage, pageOf(walk.after) + walk.pagesPerBatch);
+          const batch = await moveBatch(orm, plan, batchSize, { after: walk.after, before: `(${windowEnd},0)` });
+          walk = {
+            ...walk,
+            // A full batch may have left tasks in its window: the next one starts after its last row.
+            after: batch.selected === batchSize && batch.last ? batch.last : `(${windowEnd},0)`,
+            pagesPerBatch: nextPagesPerBatch(walk.pagesPerBatch, batch.selected, batchSize),
+          };
+          progress = record(progress, batch, walk);
+          if (batch.selected > 0) ctx.heartbeat(progress);
+        }
+        // Tasks a user edited during the walk may have moved to a page it had passed, or past its end.
+        for (;;) {
+          throwIfCancelled(ctx);
+          const batch = await moveBatch(orm, plan, batchSize, null);
+          progress = record(progress, batch, walk);
+          if (batch.selected > 0) ctx.heartbeat(progress);
+          if (batch.selected < batchSize) break;
         }
         // The audit table is the truth, whatever earlier attempts did before dying.
         progress = { ...progress, tasksRescheduled: await countMoved(orm, run.executionId) };
@@ -136,6 +149,42 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
       };
     },
   };
+}
+
+function record(progress: RescheduleProgress, batch: BatchOutcome, walk: HeapWalk): RescheduleProgress {
+  return {
+    ...progress,
+    tasksRescheduled: progress.tasksRescheduled + batch.moved,
+    batches: progress.batches + (batch.selected > 0 ? 1 : 0),
+    walk,
+  };
+}
+
+async function startWalk(orm: Orm, overdue: number, batchSize: number): Promise<HeapWalk> {
+  const rows = await orm.em
+    .getConnection()
+    .execute<{ pages: string }[]>(
+      `SELECT pg_relation_size('tasks'::regclass) / current_setting('block_size')::int AS pages`,
+    );
+  const endPage = Number(rows[0]?.pages ?? 0);
+  const perPage = overdue / Math.max(1, endPage);
+  return {
+    after: '(0,0)',
+    endPage,
+    pagesPerBatch: perPage > 0 ? Math.max(1, Math.ceil(batchSize / perPage)) : Math.max(1, endPage),
+  };
+}
+
+export function pageOf(ctid: string): number {
+  const match = /^\((\d+),\d+\)$/.exec(ctid);
+  if (!match?.[1]) throw new Error(`not a ctid: ${ctid}`);
+  return Number(match[1]);
+}
+
+/** Steers the window towards batchSize tasks, by at most 8x a step (tasks are not spread evenly). */
+export function nextPagesPerBatch(pages: number, selected: number, batchSize: number): number {
+  if (selected === 0) return pages * 8;
+  return Math.max(1, Math.ceil(pages / 8), Math.min(pages * 8, Math.round((pages * batchSize) / selected)));
 }
 
 interface Plan {
@@ -188,31 +237,35 @@ export function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegmen
   return whens ? `CASE ${whens} ELSE ${Math.trunc(pick(last))} END` : String(Math.trunc(pick(last)));
 }
 
+interface BatchOutcome {
+  readonly selected: number;
+  readonly moved: number;
+  /** The ctid, before the move, of the batch's last task in page order. */
+  readonly last: string | null;
+}
+
 /**
- * One set-based statement: lock a batch of overdue tasks, move them to the day at their local
- * time of day (wall times resolved as TC39 Temporal's 'compatible' does, via the day's offset
- * segments computed in TypeScript), and write one audit row per task, all in one commit.
+ * One set-based statement: lock a batch of overdue tasks (within a window of pages, in page order,
+ * or anywhere), move them to the day at their local time of day (wall times resolved as TC39
+ * Temporal's 'compatible' does, via the day's offset segments computed in TypeScript), and write one
+ * audit row per task, all in one commit.
  */
 async function moveBatch(
   orm: Orm,
   plan: Plan,
   batchSize: number,
-  after: BatchCursor | null,
-): Promise<{ selected: number; moved: number; last: BatchCursor | null }> {
+  window: { readonly after: string; readonly before: string } | null,
+): Promise<BatchOutcome> {
   const select = overdueFilter(plan, 'tasks');
-  const keyset = after ? 'AND (tasks.due_date_gregorian, tasks.task_id) > (?::timestamptz, ?::uuid)' : '';
   const recheck = overdueFilter(plan, 't');
   const offset = segmentCase(plan.segments, (s) => s.offsetSeconds);
   const shift = segmentCase(plan.segments, (s) => s.wallShiftSeconds);
-  const rows = await orm.em
-    .getConnection()
-    .execute<{ selected: string; moved: string; last_due: string | null; last_task_id: string | null }[]>(
-      `WITH batch AS (
-       SELECT task_id, due_date_gregorian AS old_due, due_date_jalali AS old_jalali,
+  const rows = await orm.em.getConnection().execute<{ selected: string; moved: string; last: string | null }[]>(
+    `WITH batch AS (
+       SELECT ctid AS old_ctid, task_id, due_date_gregorian AS old_due, due_date_jalali AS old_jalali,
               (due_date_gregorian AT TIME ZONE ?)::time AS tod
          FROM tasks
-        WHERE ${select.sql} ${keyset}
-        ORDER BY due_date_gregorian, task_id
+        WHERE ${select.sql} ${window ? 'AND ctid > ?::tid AND ctid < ?::tid ORDER BY ctid' : ''}
         LIMIT ?
         FOR UPDATE
      ), planned AS (
@@ -232,29 +285,23 @@ async function moveBatch(
        SELECT ?, task_id, old_due, new_due, old_jalali, new_jalali FROM moved
        ON CONFLICT (execution_id, task_id) DO NOTHING
        RETURNING 1
-     ), last AS (
-       SELECT old_due::text AS last_due, task_id AS last_task_id FROM batch ORDER BY old_due DESC, task_id DESC LIMIT 1
      )
-     SELECT (SELECT count(*) FROM batch) AS selected, (SELECT count(*) FROM audited) AS moved, last.*
-       FROM (SELECT 1) one LEFT JOIN last ON true`,
-      [
-        plan.timezone,
-        ...select.params,
-        ...(after ? [after.due, after.taskId] : []),
-        batchSize,
-        plan.day,
-        plan.jalaliNextDay,
-        plan.jalaliDay,
-        ...recheck.params,
-        plan.executionId,
-      ],
-    );
+     SELECT (SELECT count(*) FROM batch) AS selected, (SELECT count(*) FROM audited) AS moved,
+            (SELECT b.old_ctid::text FROM batch b ORDER BY b.old_ctid DESC LIMIT 1) AS last`,
+    [
+      plan.timezone,
+      ...select.params,
+      ...(window ? [window.after, window.before] : []),
+      batchSize,
+      plan.day,
+      plan.jalaliNextDay,
+      plan.jalaliDay,
+      ...recheck.params,
+      plan.executionId,
+    ],
+  );
   const row = rows[0];
-  return {
-    selected: Number(row?.selected ?? 0),
-    moved: Number(row?.moved ?? 0),
-    last: row?.last_due && row.last_task_id ? { due: row.last_due, taskId: row.last_task_id } : null,
-  };
+  return { selected: Number(row?.selected ?? 0), moved: Number(row?.moved ?? 0), last: row?.last ?? null };
 }
 
 export interface TaskDetail {

@@ -19,6 +19,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   try {
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info(`Applied migrations: ${applied.join(', ')}`);
+    await warnIfOldPostgres(orm, logger);
     const client = await connectClient(config);
     await ensureSearchAttributes(client);
     return {
@@ -32,6 +33,20 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   } catch (err) {
     await orm.close();
     throw err;
+  }
+}
+
+/** PostgreSQL 14 added TID range scans, which the reschedule batches walk the table with. */
+const TID_RANGE_SCANS_SINCE = 140_000;
+
+async function warnIfOldPostgres(orm: Orm, logger: Logger): Promise<void> {
+  const rows = await orm.em.getConnection().execute<{ server_version_num: string }[]>('SHOW server_version_num');
+  const version = Number(rows[0]?.server_version_num ?? 0);
+  if (version < TID_RANGE_SCANS_SINCE) {
+    logger.warn(
+      `PostgreSQL ${version} is older than 14: each reschedule batch scans the whole tasks table, ` +
+        'so large runs are slow (they stay correct). PostgreSQL 14 or later is recommended.',
+    );
   }
 }
 

@@ -2,7 +2,12 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
 import { initORM } from '../../db/orm';
 import { CancelledFailure } from '@temporalio/activity';
-import { createRescheduleActivities, type RescheduleProgress } from '../../activities/reschedule-remaining-tasks';
+import {
+  createRescheduleActivities,
+  nextPagesPerBatch,
+  pageOf,
+  type RescheduleProgress,
+} from '../../activities/reschedule-remaining-tasks';
 import type { ProcessResult, RunContext } from '../../activities/run-types';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { arrangeRun, dueOf, insertTask, isoSql, USER_A, USER_B } from '../helpers/fixtures';
@@ -212,6 +217,86 @@ describe('rescheduleOverdueTasks', () => {
     expect(audit).toEqual({ n: '6', distinct_tasks: '6' });
   });
 
+  it('walks a table of many pages in page order, each overdue task moved once, each batch near its size', async () => {
+    await sql(
+      db.orm,
+      `INSERT INTO tasks (user_id, name, due_date_gregorian, status, date_added_jalali)
+       SELECT ?, 'bulk ' || i, CASE WHEN i % 3 = 0 THEN '2025-12-25T05:00:00Z' ELSE '2025-12-01T05:00:00Z' END::timestamptz
+                              - make_interval(mins => i),
+              CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END::status_enum, '1404-01-01T00:00:00'
+         FROM generate_series(1, 3000) i`,
+      [USER_A],
+    );
+    const [expected] = await sql<{ n: string; pages: string }>(
+      db.orm,
+      `SELECT count(*) FILTER (WHERE status = 'pending' AND due_date_gregorian < '2025-12-17T20:30:00Z') AS n,
+              count(DISTINCT (ctid::text::point)[0]) AS pages FROM tasks`,
+    );
+    expect(Number(expected?.pages)).toBeGreaterThan(20);
+    const env = new MockActivityEnvironment();
+    const beats: RescheduleProgress[] = [];
+    env.on('heartbeat', (details: RescheduleProgress) => beats.push(details));
+
+    const run = await arrangeRun(db.orm, TEHRAN_RUN);
+    const result = await runActivity(run, 100, env);
+
+    expect(result).toMatchObject({ tasks_found: Number(expected?.n), tasks_rescheduled: Number(expected?.n) });
+    const walked = beats.flatMap((b) => (b.walk ? [b.walk.after] : [])).map(pageOf);
+    expect(walked).toEqual([...walked].sort((a, b) => a - b));
+    // 1,600 tasks in batches of at most 100: the window adapts, so few batches are much smaller.
+    expect(beats.at(-1)?.batches).toBeGreaterThanOrEqual(16);
+    expect(beats.at(-1)?.batches).toBeLessThanOrEqual(24);
+    const [audit] = await sql<{ n: string; distinct_tasks: string; left: string }>(
+      db.orm,
+      `SELECT count(*) AS n, count(DISTINCT task_id) AS distinct_tasks,
+              (SELECT count(*) FROM tasks WHERE status = 'pending' AND due_date_gregorian < '2025-12-17T20:30:00Z') AS left
+         FROM automated_process_task_moves WHERE execution_id = ?`,
+      [run.executionId],
+    );
+    expect(audit).toEqual({ n: expected?.n, distinct_tasks: expected?.n, left: '0' });
+  });
+
+  it('moves a task a user edited during the run onto a page past the walk (the catch-up pass)', async () => {
+    await sql(
+      db.orm,
+      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
+       SELECT ?, 'bulk ' || i, '2025-12-01T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 300) i`,
+      [USER_A],
+    );
+    const run = await arrangeRun(db.orm, TEHRAN_RUN);
+    const first = new MockActivityEnvironment();
+    let last: RescheduleProgress | undefined;
+    first.on('heartbeat', (details: RescheduleProgress) => {
+      last = details;
+      if (details.tasksRescheduled > 0) first.cancel();
+    });
+    await expect(runActivity(run, 50, first)).rejects.toBeInstanceOf(CancelledFailure);
+    const endPage = last?.walk?.endPage ?? 0;
+
+    // The user edits the table's last overdue task after more rows were added: its new version lands
+    // on a page the walk will never reach.
+    await sql(
+      db.orm,
+      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
+       SELECT ?, 'later ' || i, '2025-12-30T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 100) i`,
+      [USER_A],
+    );
+    const [edited] = await sql<{ task_id: string; page: number }>(
+      db.orm,
+      `UPDATE tasks SET name = name || ' (edited)'
+        WHERE task_id = (SELECT task_id FROM tasks WHERE name LIKE 'bulk %' AND due_date_gregorian < '2025-12-02'
+                           ORDER BY ctid DESC LIMIT 1)
+       RETURNING task_id, (ctid::text::point)[0] AS page`,
+    );
+    expect(edited?.page).toBeGreaterThanOrEqual(endPage);
+
+    const resumed = new MockActivityEnvironment({ heartbeatDetails: last, attempt: 2 });
+    const result = await runActivity(run, 50, resumed);
+
+    expect(result).toMatchObject({ tasks_found: 300, tasks_rescheduled: 300 });
+    expect((await dueOf(db.orm, edited?.task_id ?? '')).due).toBe('2025-12-18T05:00:00.000Z');
+  });
+
   it('does not move a task that a user completes while the run waits for it', async () => {
     const other = await insertTask(db.orm, { due: '2025-12-01T05:00:00Z' });
     const completedMidRun = await insertTask(db.orm, { due: '2025-12-02T05:00:00Z' });
@@ -246,3 +331,20 @@ async function waitForLockWaiter(holder: Client): Promise<void> {
   }
   throw new Error('the run never waited for the locked task');
 }
+
+describe('the page window of a batch', () => {
+  it('reads the page of a ctid, and refuses anything else', () => {
+    expect(pageOf('(0,0)')).toBe(0);
+    expect(pageOf('(40809,17)')).toBe(40809);
+    expect(() => pageOf('(1,2); DROP TABLE tasks')).toThrow('not a ctid');
+  });
+
+  it('steers towards the batch size by at most 8x a step, and never below one page', () => {
+    expect(nextPagesPerBatch(10, 100, 100)).toBe(10);
+    expect(nextPagesPerBatch(10, 50, 100)).toBe(20);
+    expect(nextPagesPerBatch(10, 1, 100)).toBe(80);
+    expect(nextPagesPerBatch(10, 0, 100)).toBe(80);
+    expect(nextPagesPerBatch(80, 10_000, 100)).toBe(10);
+    expect(nextPagesPerBatch(1, 10_000, 100)).toBe(1);
+  });
+});
