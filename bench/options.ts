@@ -17,8 +17,7 @@ export interface BenchOptions {
   readonly burst: { readonly triggers: number; readonly processes: number; readonly clients: number };
   /**
    * An experiment: a SQL file run on every seeded database before it is cloned (e.g. a candidate
-   * index, bench/experiments/overdue-index.sql), so a production change can be measured without
-   * making it. The report names the file.
+   * index), so a production change can be measured without making it. The report names the file.
    */
   readonly seedSql: string | undefined;
 }
