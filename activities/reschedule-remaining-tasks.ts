@@ -123,7 +123,8 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
             pagesPerBatch: nextPagesPerBatch(walk.pagesPerBatch, batch.selected, batchSize),
           };
           progress = record(progress, batch, walk);
-          if (batch.selected > 0) ctx.heartbeat(progress);
+          // Even after a window with nothing to move: a long stretch of such windows must not look dead.
+          ctx.heartbeat(progress);
         }
         // Tasks a user edited during the walk may have moved to a page it had passed, or past its end.
         for (;;) {
@@ -171,7 +172,10 @@ async function startWalk(orm: Orm, overdue: number, batchSize: number): Promise<
   return {
     after: '(0,0)',
     endPage,
-    pagesPerBatch: perPage > 0 ? Math.max(1, Math.ceil(batchSize / perPage)) : Math.max(1, endPage),
+    pagesPerBatch: Math.min(
+      MAX_PAGES_PER_BATCH,
+      perPage > 0 ? Math.max(1, Math.ceil(batchSize / perPage)) : endPage + 1,
+    ),
   };
 }
 
@@ -181,10 +185,13 @@ export function pageOf(ctid: string): number {
   return Number(match[1]);
 }
 
+/** 512 MiB of 8 KiB pages: a window over a sparse table still ends within seconds, heartbeat to heartbeat. */
+export const MAX_PAGES_PER_BATCH = 65_536;
+
 /** Steers the window towards batchSize tasks, by at most 8x a step (tasks are not spread evenly). */
 export function nextPagesPerBatch(pages: number, selected: number, batchSize: number): number {
-  if (selected === 0) return pages * 8;
-  return Math.max(1, Math.ceil(pages / 8), Math.min(pages * 8, Math.round((pages * batchSize) / selected)));
+  const steered = selected === 0 ? pages * 8 : Math.min(pages * 8, Math.round((pages * batchSize) / selected));
+  return Math.min(MAX_PAGES_PER_BATCH, Math.max(1, Math.ceil(pages / 8), steered));
 }
 
 interface Plan {

@@ -4,6 +4,7 @@ import { initORM } from '../../db/orm';
 import { CancelledFailure } from '@temporalio/activity';
 import {
   createRescheduleActivities,
+  MAX_PAGES_PER_BATCH,
   nextPagesPerBatch,
   pageOf,
   type RescheduleProgress,
@@ -346,5 +347,10 @@ describe('the page window of a batch', () => {
     expect(nextPagesPerBatch(10, 0, 100)).toBe(80);
     expect(nextPagesPerBatch(80, 10_000, 100)).toBe(10);
     expect(nextPagesPerBatch(1, 10_000, 100)).toBe(1);
+  });
+
+  it('never grows past MAX_PAGES_PER_BATCH, however sparse the overdue tasks', () => {
+    expect(nextPagesPerBatch(MAX_PAGES_PER_BATCH / 2, 0, 1000)).toBe(MAX_PAGES_PER_BATCH);
+    expect(nextPagesPerBatch(MAX_PAGES_PER_BATCH, 1, 1000)).toBe(MAX_PAGES_PER_BATCH);
   });
 });
