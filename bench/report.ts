@@ -22,6 +22,8 @@ export interface Row {
 /** The targets of the issue, in one place. */
 export const TARGETS = {
   throughputRatio: 0.8,
+  /** The ratio is judged at this N and above: smaller runs are dominated by fixed per-run costs. */
+  throughputRatioFromN: 1_000_000,
   peakRssBytes: 300 * 1024 * 1024,
   /** "Flat": the peak at the largest N at most this much above the peak at the smallest. */
   rssGrowth: 0.2,
@@ -59,12 +61,12 @@ function throughputRows(result: ThroughputResult | undefined, options: BenchOpti
   if (!result || result.sizes.length === 0) return [];
   const rows: Row[] = [];
   const largest = Math.max(...result.sizes.map((s) => s.size));
-  const targetLabel = `≥ ${TARGETS.throughputRatio.toFixed(2)}× at N=${shortN(largest)}`;
+  const targetLabel = `≥ ${TARGETS.throughputRatio.toFixed(2)}× at N=${shortN(TARGETS.throughputRatioFromN)}`;
   for (const size of result.sizes) {
     const floor = size.floors.withAudit.tasksPerSecond;
     for (const run of size.byBatchSize) {
       const r = run.tasksPerSecond / floor;
-      const atTarget = size.size === largest;
+      const atTarget = size.size >= TARGETS.throughputRatioFromN;
       rows.push({
         what: `reschedule N=${shortN(size.size)}, batch ${fmt(run.batchSize)}${run === size.byBatchSize[0] ? ' (default)' : ''}`,
         ours: run.outcome === 'completed' ? `${fmt(run.tasksPerSecond)} tasks/s` : run.outcome,

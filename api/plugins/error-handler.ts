@@ -32,15 +32,13 @@ export default fp(
   async function errorHandler(app: FastifyInstance) {
     app.setErrorHandler((err: FastifyError & { validationContext?: string }, request, reply) => {
       if (err instanceof ApiError) {
-        return reply
-          .code(err.statusCode)
-          .send({
-            statusCode: err.statusCode,
-            code: err.code,
-            error: STATUS_CODES[err.statusCode] ?? 'Error',
-            message: err.message,
-            ...err.details,
-          });
+        return reply.code(err.statusCode).send({
+          statusCode: err.statusCode,
+          code: err.code,
+          error: STATUS_CODES[err.statusCode] ?? 'Error',
+          message: err.message,
+          ...err.details,
+        });
       }
       if (err.validation && err.validation.length > 0) {
         const issue = err.validation[0] as unknown as ValidationIssue;
@@ -81,16 +79,14 @@ export default fp(
         // A PostgreSQL data exception (a date out of its range, say) is the input's fault, not ours.
         request.log.warn({ err }, 'input the database refused');
         const rule = 'holds a value PostgreSQL cannot store or compare';
-        return reply
-          .code(400)
-          .send({
-            statusCode: 400,
-            code: 'INVALID_INPUT',
-            error: 'Bad Request',
-            message: `input ${rule}`,
-            field: 'input',
-            rule,
-          });
+        return reply.code(400).send({
+          statusCode: 400,
+          code: 'INVALID_INPUT',
+          error: 'Bad Request',
+          message: `input ${rule}`,
+          field: 'input',
+          rule,
+        });
       }
       const dependency = unavailableDependency(err);
       if (dependency) {
