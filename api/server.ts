@@ -10,7 +10,7 @@ import { ConfigError, loadConfig, type Config } from '../config';
 import { loadEnvFiles } from '../config/env-files';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { createLogger, type Logger } from '../worker/logger';
-import { openServices, type Services } from '../worker/services';
+import { openServicesWhenReachable, type Services } from '../worker/services';
 import { buildApp, type App } from './app';
 import type { AppDeps } from './deps';
 
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     );
   }
 
-  const services = await openServices(config, logger);
+  const services = await openServicesWhenReachable(config, logger);
   let app: App;
   try {
     app = await buildServer({ orm: services.orm, client: services.client, config, registry: PROCESS_REGISTRY });

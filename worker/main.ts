@@ -3,7 +3,7 @@ import { createActivities } from '../activities';
 import { ConfigError, loadConfig } from '../config';
 import { loadEnvFiles } from '../config/env-files';
 import { createLogger } from './logger';
-import { openServices, syncProcessesAndSchedules } from './services';
+import { openServicesWhenReachable, syncProcessesAndSchedules } from './services';
 import { requireSetting } from './temporal';
 
 /** The worker: migrates, reconciles schedules with the database, then runs workflows and activities. */
@@ -13,7 +13,7 @@ async function run(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
-  const services = await openServices(config, logger);
+  const services = await openServicesWhenReachable(config, logger);
   const connection = await NativeConnection.connect({
     address: requireSetting(config.temporalAddress, 'TEMPORAL_ADDRESS'),
   });

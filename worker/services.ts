@@ -36,6 +36,37 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
   }
 }
 
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
+/** "the database system is starting up" (and shutting down, in recovery): PostgreSQL is on its way. */
+const POSTGRES_NOT_READY = new Set(['57P03']);
+
+/** Which server an opening error says is not reachable (yet), if that is what it says. */
+export function unreachableServer(err: unknown): 'PostgreSQL' | 'Temporal' | undefined {
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && (NETWORK_ERRORS.has(code) || POSTGRES_NOT_READY.has(code))) return 'PostgreSQL';
+  if (err instanceof Error && /Failed to connect/.test(err.message)) return 'Temporal';
+  return undefined;
+}
+
+/**
+ * openServices, but while PostgreSQL or Temporal cannot be reached it says so and tries again (1 s,
+ * doubling up to 15 s): after a reboot, or in a compose stack, servers come up in any order. Any
+ * other error (a wrong password, a bad setting) still stops the start at once.
+ */
+export async function openServicesWhenReachable(config: Config, logger: Logger): Promise<Services> {
+  for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 15_000)) {
+    try {
+      return await openServices(config, logger);
+    } catch (err) {
+      const server = unreachableServer(err);
+      if (!server) throw err;
+      const setting = server === 'PostgreSQL' ? 'DATABASE_URL' : 'TEMPORAL_ADDRESS';
+      logger.warn(`Waiting for ${server} (${setting}): ${(err as Error).message}; trying again in ${delayMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+  }
+}
+
 /** PostgreSQL 14 added TID range scans, which the reschedule batches walk the table with. */
 const TID_RANGE_SCANS_SINCE = 140_000;
 

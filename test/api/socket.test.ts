@@ -215,6 +215,35 @@ describe('npm run api (api/server.ts)', () => {
     );
   });
 
+  test('PostgreSQL not up yet: says it waits, naming DATABASE_URL, and serves once it is', async () => {
+    // DATABASE_URL points at a port where PostgreSQL "comes up" later: a proxy to the real one.
+    const real = new URL(api.db.url);
+    const proxyPort = await freePort();
+    const late = new URL(api.db.url);
+    late.port = String(proxyPort);
+    const port = await freePort();
+    const server = startServer({ API_PORT: String(port), DATABASE_URL: late.toString() });
+    running.push(server);
+    await server.waitFor(/Waiting for PostgreSQL \(DATABASE_URL\): connect ECONNREFUSED .* trying again in 1 s/);
+    expect(server.child.exitCode).toBeNull();
+
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(real.port), real.hostname);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(proxyPort, '127.0.0.1', resolve));
+    try {
+      await server.waitFor(/API: http:\/\/\S+/);
+      expect((await fetch(`http://127.0.0.1:${port}/processes`)).status).toBe(200);
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    } finally {
+      proxy.close();
+    }
+  });
+
   test('a port already taken: says which, exit code 1', async () => {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
