@@ -8,26 +8,10 @@
  * - FAULTS_LONG=1: down past both budgets (~5.5 min): the workflow fails in Temporal with the row
  *   left `running` (nothing can write it), and the next run, once PostgreSQL is back, closes it as failed.
  */
-import {
-  checkRun,
-  count,
-  execution,
-  executionsOf,
-  movedCount,
-  newExecution,
-  perfectRun,
-  RESCHEDULE,
-  seedTasks,
-  type ExecutionRow,
-} from './support/database';
+import { checkRun, count, execution, movedCount, perfectRun, seedTasks, type ExecutionRow } from './support/database';
+import { finished, triggerRun } from './support/runs';
 import { FaultStack, ZONE } from './support/stack';
-import {
-  activityAttempts,
-  pendingActivities,
-  runningWorkflows,
-  triggerSchedule,
-  workflowStatus,
-} from './support/temporal';
+import { activityAttempts, pendingActivities, runningWorkflows, workflowStatus } from './support/temporal';
 import { eventually, report, seconds, sleep } from './support/timing';
 
 const FILE = 'postgres-down';
@@ -46,15 +30,6 @@ afterAll(async () => {
   await stack?.close();
 }, 120_000);
 
-async function triggerRun(): Promise<ExecutionRow> {
-  const known = new Set((await executionsOf(stack.pool, RESCHEDULE)).map((e) => e.execution_id));
-  await triggerSchedule(stack.client, stack.taskQueue, RESCHEDULE);
-  return eventually('the run opens its execution row', () => newExecution(stack.pool, RESCHEDULE, known), {
-    timeoutMs: 60_000,
-    intervalMs: 50,
-  });
-}
-
 async function waitMoved(run: ExecutionRow, atLeast: number): Promise<number> {
   return eventually(
     `${atLeast} tasks moved`,
@@ -67,17 +42,6 @@ async function waitMoved(run: ExecutionRow, atLeast: number): Promise<number> {
       return undefined;
     },
     { timeoutMs: 300_000, intervalMs: 25 },
-  );
-}
-
-async function finished(executionId: string, timeoutMs: number): Promise<ExecutionRow> {
-  return eventually(
-    'the execution row is closed',
-    async () => {
-      const row = await execution(stack.pool, executionId);
-      return row.status === 'running' ? undefined : row;
-    },
-    { timeoutMs, intervalMs: 250 },
   );
 }
 
@@ -96,7 +60,7 @@ async function workflowEnd(run: ExecutionRow, timeoutMs: number): Promise<string
 it('down for a few seconds mid-run: the activity retries and the run completes with correct counts', async () => {
   await seedTasks(stack.pool, BIG);
   const startedAt = Date.now();
-  const run = await triggerRun();
+  const run = await triggerRun(stack);
   const atStop = await waitMoved(run, Math.round(0.3 * BIG.overdue));
 
   const stoppingAt = Date.now();
@@ -111,7 +75,7 @@ it('down for a few seconds mid-run: the activity retries and the run completes w
     async () => ((await movedCount(stack.pool, run.execution_id)) > atStop ? Date.now() : undefined),
     { timeoutMs: 240_000, intervalMs: 100 },
   );
-  const done = await finished(run.execution_id, 300_000);
+  const done = await finished(stack, run.execution_id, 300_000);
   const doneAt = Date.now();
   expect(await checkRun(stack.pool, run.execution_id, ZONE)).toEqual(perfectRun(BIG.overdue));
   expect(await workflowStatus(stack.client, run.workflow_id ?? '', run.workflow_run_id ?? undefined)).toBe('COMPLETED');
@@ -131,7 +95,7 @@ it('down for a few seconds mid-run: the activity retries and the run completes w
 
 it('down past the work activity retry budget: the workflow fails and the row ends failed; the next run finishes the job', async () => {
   await seedTasks(stack.pool, SMALL);
-  const run = await triggerRun();
+  const run = await triggerRun(stack);
   await waitMoved(run, 1);
   await stack.stopPostgres();
   const downAt = Date.now();
@@ -148,7 +112,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
   const backAt = Date.now();
 
   const status = await workflowEnd(run, 300_000);
-  const row = await finished(run.execution_id, 60_000);
+  const row = await finished(stack, run.execution_id, 60_000);
   const endAt = Date.now();
   expect(status).toBe('FAILED');
   expect(row.status).toBe('failed');
@@ -162,8 +126,8 @@ it('down past the work activity retry budget: the workflow fails and the row end
   const movedByFailedRun = check.auditRows;
 
   // The next run moves exactly the rest.
-  const next = await triggerRun();
-  const nextDone = await finished(next.execution_id, 300_000);
+  const next = await triggerRun(stack);
+  const nextDone = await finished(stack, next.execution_id, 300_000);
   expect(nextDone.status).toBe('completed');
   const left = SMALL.overdue - movedByFailedRun;
   expect(nextDone.result).toMatchObject({ tasks_found: left, tasks_rescheduled: left });
@@ -189,7 +153,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
   'FAULTS_LONG=1: down past every retry budget: the workflow fails, and the next run closes the row as failed',
   async () => {
     await seedTasks(stack.pool, SMALL);
-    const run = await triggerRun();
+    const run = await triggerRun(stack);
     await waitMoved(run, 1);
     await stack.stopPostgres();
     const downAt = Date.now();
@@ -201,8 +165,8 @@ it('down past the work activity retry budget: the workflow fails and the row end
     // Nothing could write the row while PostgreSQL was down.
     expect((await execution(stack.pool, run.execution_id)).status).toBe('running');
 
-    const next = await triggerRun();
-    const nextDone = await finished(next.execution_id, 300_000);
+    const next = await triggerRun(stack);
+    const nextDone = await finished(stack, next.execution_id, 300_000);
     const closed = await execution(stack.pool, run.execution_id);
     expect(closed.status).toBe('failed');
     expect(closed.error_message).toBe('its workflow failed without closing this row; closed by the next run');

@@ -10,8 +10,9 @@ import { PROCESS_REGISTRY } from '../processes/registry';
 import { reconcileSchedules } from '../schedules/reconcile';
 import { silentLogger } from '../worker/logger';
 import { execution, executionsOf, newExecution, RESCHEDULE, seedTasks, type ExecutionRow } from './support/database';
+import { finished, triggerRun } from './support/runs';
 import { FaultStack, localHourMinute, ZONE } from './support/stack';
-import { connectClient, runningWorkflows, triggerSchedule, workflowStatus } from './support/temporal';
+import { connectClient, runningWorkflows, workflowStatus } from './support/temporal';
 import { eventually, report, seconds, sleep } from './support/timing';
 
 const FILE = 'temporal-restarted';
@@ -53,19 +54,8 @@ async function describeSchedules(client: Client) {
 }
 
 async function runToCompletion(): Promise<ExecutionRow> {
-  const known = new Set((await executionsOf(stack.pool, RESCHEDULE)).map((e) => e.execution_id));
-  await triggerSchedule(stack.client, stack.taskQueue, RESCHEDULE);
-  const run = await eventually('execution row', () => newExecution(stack.pool, RESCHEDULE, known), {
-    timeoutMs: 60_000,
-  });
-  return eventually(
-    'run completes',
-    async () => {
-      const row = await execution(stack.pool, run.execution_id);
-      return row.status === 'running' ? undefined : row;
-    },
-    { timeoutMs: 120_000 },
-  );
+  const run = await triggerRun(stack);
+  return finished(stack, run.execution_id, 120_000);
 }
 
 it('schedules and history survive a restart, the worker reconnects, and the next scheduled run fires', async () => {

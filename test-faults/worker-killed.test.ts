@@ -4,25 +4,10 @@
  * activity once its heartbeat times out (1 minute); the run must complete with every overdue task
  * moved exactly once and counts that agree.
  */
-import {
-  checkRun,
-  execution,
-  executionsOf,
-  movedCount,
-  newExecution,
-  perfectRun,
-  RESCHEDULE,
-  seedTasks,
-  type ExecutionRow,
-} from './support/database';
+import { checkRun, execution, movedCount, perfectRun, seedTasks, type ExecutionRow } from './support/database';
+import { finished, triggerRun } from './support/runs';
 import { FaultStack, ZONE } from './support/stack';
-import {
-  activityAttempts,
-  pendingActivities,
-  runningWorkflows,
-  triggerSchedule,
-  workflowStatus,
-} from './support/temporal';
+import { activityAttempts, pendingActivities, runningWorkflows, workflowStatus } from './support/temporal';
 import { eventually, report, seconds, sleep } from './support/timing';
 
 const OVERDUE = 200_000;
@@ -39,26 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 }, 120_000);
-
-async function triggerRun(): Promise<ExecutionRow> {
-  const known = new Set((await executionsOf(stack.pool, RESCHEDULE)).map((e) => e.execution_id));
-  await triggerSchedule(stack.client, stack.taskQueue, RESCHEDULE);
-  return eventually('the run opens its execution row', () => newExecution(stack.pool, RESCHEDULE, known), {
-    timeoutMs: 60_000,
-    intervalMs: 50,
-  });
-}
-
-async function finished(executionId: string, timeoutMs: number): Promise<ExecutionRow> {
-  return eventually(
-    'the run closes its execution row',
-    async () => {
-      const row = await execution(stack.pool, executionId);
-      return row.status === 'running' ? undefined : row;
-    },
-    { timeoutMs, intervalMs: 200 },
-  );
-}
 
 async function expectCleanFinish(run: ExecutionRow): Promise<number[]> {
   expect(await checkRun(stack.pool, run.execution_id, ZONE)).toEqual(perfectRun(OVERDUE));
@@ -81,8 +46,8 @@ const KILL_PLANS: number[][] = [[0.1, 0.5, 0.9], ...(LONG ? [[0.1], [0.5], [0.9]
     const seeded = Date.now();
     await seedTasks(stack.pool, SEED);
     const started = Date.now();
-    const run = await triggerRun();
-    await finished(run.execution_id, 300_000);
+    const run = await triggerRun(stack);
+    await finished(stack, run.execution_id, 300_000);
     const attempts = await expectCleanFinish(run);
     expect(attempts).toEqual([1]);
     report(
@@ -100,7 +65,7 @@ it.each(KILL_PLANS.map((plan) => [plan.map((f) => `${f * 100}%`).join(', '), pla
     const seedStarted = Date.now();
     await seedTasks(stack.pool, SEED);
     const startedAt = Date.now();
-    const run = await triggerRun();
+    const run = await triggerRun(stack);
     const workflowId = run.workflow_id ?? '';
     const runId = run.workflow_run_id ?? undefined;
     const lines: string[] = [`seeded in ${seconds(startedAt - seedStarted)} s`];
@@ -164,7 +129,7 @@ it.each(KILL_PLANS.map((plan) => [plan.map((f) => `${f * 100}%`).join(', '), pla
     }
 
     const lastKillAt = Date.now();
-    const done = await finished(run.execution_id, 300_000);
+    const done = await finished(stack, run.execution_id, 300_000);
     const doneAt = Date.now();
     const attempts = await expectCleanFinish(done);
     expect(Math.max(...attempts)).toBe(plan.length + 1);

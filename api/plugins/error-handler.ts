@@ -24,6 +24,11 @@ function ruleOf(issue: ValidationIssue): string {
   return issue.message ?? `breaks the ${issue.keyword} rule`;
 }
 
+/** A 400 body naming the field and the rule it broke. */
+function badInput(code: string, field: string, rule: string) {
+  return { statusCode: 400, code, error: 'Bad Request', message: `${field} ${rule}`, field, rule };
+}
+
 /**
  * One error shape for every route: `{ statusCode, code, error, message, ...details }`. Bad input names
  * the field and the rule; 5xx bodies say nothing of internals (the log, with the request id, has them).
@@ -44,49 +49,21 @@ export default fp(
         const issue = err.validation[0] as unknown as ValidationIssue;
         const field = fieldOf(issue, err.validationContext);
         const rule = ruleOf(issue);
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'INVALID_INPUT',
-          error: 'Bad Request',
-          message: `${field} ${rule}`,
-          field,
-          rule,
-        });
+        return reply.code(400).send(badInput('INVALID_INPUT', field, rule));
       }
       if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
         const rule = `must be at most ${app.initialConfig.bodyLimit} bytes`;
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'BODY_TOO_LARGE',
-          error: 'Bad Request',
-          message: `body ${rule}`,
-          field: 'body',
-          rule,
-        });
+        return reply.code(400).send(badInput('BODY_TOO_LARGE', 'body', rule));
       }
       if (err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500) {
         // Fastify's own client errors: malformed JSON, wrong content type, and the like.
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'INVALID_INPUT',
-          error: 'Bad Request',
-          message: err.message,
-          field: 'body',
-          rule: err.message,
-        });
+        return reply.code(400).send({ ...badInput('INVALID_INPUT', 'body', err.message), message: err.message });
       }
       if (typeof err.code === 'string' && /^22[0-9A-Z]{3}$/.test(err.code)) {
         // A PostgreSQL data exception (a date out of its range, say) is the input's fault, not ours.
         request.log.warn({ err }, 'input the database refused');
         const rule = 'holds a value PostgreSQL cannot store or compare';
-        return reply.code(400).send({
-          statusCode: 400,
-          code: 'INVALID_INPUT',
-          error: 'Bad Request',
-          message: `input ${rule}`,
-          field: 'input',
-          rule,
-        });
+        return reply.code(400).send(badInput('INVALID_INPUT', 'input', rule));
       }
       const dependency = unavailableDependency(err);
       if (dependency) {

@@ -33,7 +33,7 @@ export async function describeProcess(pid: number): Promise<ProcessInfo | undefi
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** true if the child exited within ms; the timer is cleared so it never holds the process open. */
-function exitedWithin(child: ChildProcess, ms: number): Promise<boolean> {
+export function exitedWithin(child: ChildProcess, ms: number): Promise<boolean> {
   if (hasExited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -57,7 +57,7 @@ function signal(pid: number, sig: NodeJS.Signals, group: boolean): void {
   }
 }
 
-function hasExited(child: ChildProcess): boolean {
+export function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { getFreePort } from '../../scripts/dev-stack/ports';
+import { exitedWithin, hasExited } from '../../scripts/dev-stack/processes';
 import { locateTemporalCli } from '../../scripts/dev-stack/temporal-cli';
 import { startTemporalDevServer, type RunningTemporal } from '../../scripts/dev-stack/temporal-dev-server';
 import { sleep } from './timing';
@@ -56,26 +57,6 @@ export function logTail(file: string, chars = 3000): string {
   }
 }
 
-function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function exitedWithin(child: ChildProcess, ms: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-/** True while any process of the group led by pgid exists. */
 export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
