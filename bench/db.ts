@@ -1,12 +1,6 @@
 import { Client } from 'pg';
 import { initORM, migrate } from '../db/orm';
-
-/** The URL of another database on the same server. */
-export function databaseUrlFor(baseUrl: string, database: string): string {
-  const url = new URL(baseUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
+import { databaseUrlFor } from '../db/database-url';
 
 /** A plain node-postgres client: the measurements must not go through the ORM they measure. */
 export async function connect(url: string): Promise<Client> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { initORM, type Orm } from '../../db/orm';
-import { databaseUrlFor, ensureTemplateDatabase, TEMPLATE_DATABASE, withAdminClient } from '../setup/template-database';
+import { databaseUrlFor } from '../../db/database-url';
+import { ensureTemplateDatabase, TEMPLATE_DATABASE, withAdminClient } from '../setup/template-database';
 
 export function baseDatabaseUrl(): string {
   const url = process.env.DATABASE_URL;

@@ -1,15 +1,10 @@
 import { Client } from 'pg';
 import { initORM, migrate } from '../../db/orm';
 import { MIGRATIONS } from '../../db/migrations';
+import { databaseUrlFor } from '../../db/database-url';
 
 /** Every test file clones this migrated database, so each gets a fresh schema in milliseconds. */
 export const TEMPLATE_DATABASE = 'behflow_test_template';
-
-export function databaseUrlFor(baseUrl: string, database: string): string {
-  const url = new URL(baseUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
 
 export async function withAdminClient<T>(baseUrl: string, use: (client: Client) => Promise<T>): Promise<T> {
   const client = new Client({ connectionString: databaseUrlFor(baseUrl, 'postgres') });
