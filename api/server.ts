@@ -1,16 +1,8 @@
-/**
- * npm run api: the HTTP API on API_HOST:API_PORT (npm start runs it next to the worker). Opens
- * PostgreSQL (migrated) and Temporal like the worker, then serves until SIGINT or SIGTERM, when it
- * finishes the requests in flight and closes its connections.
- */
+/** The real server's options (logging, redaction, timeouts) and where it listens; bin/api.ts runs it. */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LogController, type FastifyServerOptions } from 'fastify';
-import { ConfigError, loadConfig, type Config } from '../config';
-import { loadEnvFiles } from '../config/env-files';
-import { PROCESS_REGISTRY } from '../processes/registry';
-import { createLogger, type Logger } from '../worker/logger';
-import { openServicesWhenReachable, type Services } from '../worker/services';
+import type { Config } from '../config';
 import { buildApp, type App } from './app';
 import type { AppDeps } from './deps';
 
@@ -79,80 +71,4 @@ export function listenAddress(config: Pick<Config, 'apiHost' | 'apiToken'>): { h
 export function publicUrl(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
-}
-
-/** How long in-flight requests get at shutdown before the process exits anyway (npm start waits 30 s). */
-const CLOSE_GRACE_MS = 15_000;
-
-async function main(): Promise<void> {
-  loadEnvFiles();
-  const config = loadConfig();
-  const logger = createLogger(config.logLevel);
-  const { host, open } = listenAddress(config);
-  if (open) {
-    logger.warn(
-      'API_TOKEN is not set: listening on loopback only, without authentication' +
-        (host === config.apiHost ? '' : ` (API_HOST=${config.apiHost} ignored)`),
-    );
-  }
-
-  const services = await openServicesWhenReachable(config, logger);
-  let app: App;
-  try {
-    app = await buildServer({ orm: services.orm, client: services.client, config, registry: PROCESS_REGISTRY });
-    await app.listen({ host, port: config.apiPort });
-  } catch (err) {
-    await services.close().catch(() => undefined);
-    if ((err as { code?: unknown }).code === 'EADDRINUSE') {
-      throw new Error(
-        `API_PORT ${config.apiPort} on ${host} is taken: set API_PORT to a free port, or stop the other server.`,
-      );
-    }
-    throw err;
-  }
-  logger.info(`API: ${publicUrl(host, config.apiPort)} (docs: ${publicUrl(host, config.apiPort)}/docs)`);
-  stopOnSignals(app, services, logger);
-}
-
-function stopOnSignals(app: App, services: Services, logger: Logger): void {
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal} received, stopping the API…`);
-    const force = setTimeout(() => {
-      logger.error(`The API did not stop within ${CLOSE_GRACE_MS / 1000} s; exiting anyway`);
-      process.exit(1);
-    }, CLOSE_GRACE_MS);
-    force.unref();
-    app
-      .close()
-      .then(() => services.close())
-      .then(
-        () => {
-          clearTimeout(force);
-          logger.info('API stopped');
-          process.exit(0);
-        },
-        (err: unknown) => {
-          logger.error(`Stopping the API failed: ${err instanceof Error ? err.message : String(err)}`);
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
-}
-
-if (require.main === module) {
-  main().catch((err: unknown) => {
-    console.error(
-      err instanceof ConfigError
-        ? `Configuration error: ${err.message}`
-        : err instanceof Error && /^(API_PORT|DATABASE_URL|TEMPORAL_ADDRESS) /.test(err.message)
-          ? err.message
-          : err,
-    );
-    process.exit(1);
-  });
 }

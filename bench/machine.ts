@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Config } from '../config';
-import { locateTemporalCli } from '../scripts/dev-stack/temporal-cli';
+import { locateTemporalCli } from '../dev-stack/temporal-cli';
 import type { Databases } from './db';
 
 const execFileAsync = promisify(execFile);
@@ -76,7 +76,7 @@ async function run(command: string, args: string[]): Promise<string> {
 }
 
 /** The service code the workers and the API load: forked workers pick up whatever is on disk when they start. */
-const SOURCE_DIRS = ['activities', 'api', 'config', 'db', 'processes', 'schedules', 'time', 'worker', 'workflows'];
+const SOURCE_DIRS = ['activities', 'api', 'config', 'db', 'platform', 'processes', 'schedules', 'time', 'worker', 'workflows'];
 
 /**
  * A hash of that code, taken at the start and the end of the run: on a shared tree, someone else's

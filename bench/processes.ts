@@ -7,7 +7,7 @@ import { ensureProcessRows } from '../schedules/process-rows';
 import { reconcileSchedules } from '../schedules/reconcile';
 import { deleteProcessSchedule } from '../schedules/sync-schedule';
 import { localDateTimeAt } from '../time';
-import { silentLogger } from '../worker/logger';
+import { silentLogger } from '../platform/logger';
 
 export const ZONE = 'Asia/Tehran';
 export const RESCHEDULE = 'reschedule_remaining_tasks';

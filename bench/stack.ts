@@ -1,7 +1,7 @@
 import type { Config } from '../config';
-import { startStack, type Stack } from '../scripts/dev-stack/index';
-import { describeStack } from '../scripts/dev-stack/print';
-import { defaultLog } from '../scripts/dev-stack/types';
+import { startStack, type Stack } from '../dev-stack/index';
+import { describeStack } from '../dev-stack/print';
+import { defaultLog } from '../dev-stack/types';
 
 export interface BenchStack {
   readonly databaseUrl: string;

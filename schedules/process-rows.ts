@@ -4,7 +4,7 @@ import type { Config } from '../config';
 import { AppliedEnvDefaults, AutomatedProcess, ProcessRegistration, type ScheduleConfig } from '../db/entities';
 import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../platform/logger';
 
 async function wasDeleted(em: EntityManager, name: string): Promise<boolean> {
   return (await em.count(ProcessRegistration, { displayName: name, deletedAt: { $ne: null } })) > 0;

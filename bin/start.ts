@@ -10,19 +10,19 @@ import {
   stopLeftoverChildren,
   type ChildSpec,
   type ManagedChild,
-} from './dev-stack/children';
-import { removeConnectionFile, writeConnectionFile } from './dev-stack/connection-file';
-import { lockDataDir } from './dev-stack/data-dir-lock';
+} from '../dev-stack/children';
+import { removeConnectionFile, writeConnectionFile } from '../dev-stack/connection-file';
+import { lockDataDir } from '../dev-stack/data-dir-lock';
 import type { Config } from '../config';
-import { startStack, type Stack } from './dev-stack/index';
-import { loadConfigOrExit } from './dev-stack/load-config';
-import { describeStack } from './dev-stack/print';
-import { defaultLog as log } from './dev-stack/types';
+import { startStack, type Stack } from '../dev-stack/index';
+import { loadConfigOrExit } from '../dev-stack/load-config';
+import { describeStack } from '../dev-stack/print';
+import { defaultLog as log } from '../dev-stack/types';
 
 /** Everything `npm start` runs against the stack: the worker, and the HTTP API (it prints its URL when up). */
 const CHILDREN: readonly ChildSpec[] = [
-  { name: 'worker', script: 'worker/main.ts' },
-  { name: 'api', script: 'api/server.ts' },
+  { name: 'worker', script: 'bin/worker.ts' },
+  { name: 'api', script: 'bin/api.ts' },
 ];
 
 type Outcome =

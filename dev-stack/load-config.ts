@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
-import { ConfigError, loadConfig, type Config } from '../../config';
+import { ConfigError, loadConfig, type Config } from '../config';
 
-export const REPO_ROOT = path.resolve(__dirname, '..', '..');
+export const REPO_ROOT = path.resolve(__dirname, '..');
 
 /**
  * .env (if present) then the validated config. A bad setting is the user's to fix, so it is printed

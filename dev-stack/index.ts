@@ -1,4 +1,4 @@
-import type { Config } from '../../config';
+import type { Config } from '../config';
 import { lockDataDir } from './data-dir-lock';
 import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
 import { reapEphemeralLeftovers } from './ephemeral-dirs';

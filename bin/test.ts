@@ -7,12 +7,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startStack } from './dev-stack/index';
-import { loadConfigOrExit } from './dev-stack/load-config';
-import { prepareTestServicesIfPresent } from './dev-stack/prepare-services';
-import { describeStack } from './dev-stack/print';
-import { stopChild } from './dev-stack/processes';
-import { defaultLog as log } from './dev-stack/types';
+import { startStack } from '../dev-stack/index';
+import { loadConfigOrExit } from '../dev-stack/load-config';
+import { prepareTestServicesIfPresent } from '../dev-stack/prepare-services';
+import { describeStack } from '../dev-stack/print';
+import { stopChild } from '../dev-stack/processes';
+import { defaultLog as log } from '../dev-stack/types';
 
 async function main(): Promise<number> {
   const config = loadConfigOrExit();

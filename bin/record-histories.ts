@@ -12,8 +12,8 @@ import { loadConfig } from '../config';
 import { initORM, migrate } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { ensureProcessRows } from '../schedules/process-rows';
-import { silentLogger } from '../worker/logger';
-import { startStack } from './dev-stack';
+import { silentLogger } from '../platform/logger';
+import { startStack } from '../dev-stack';
 
 /**
  * `npm run histories:record`: runs real workflows (a success, a failure, a retried activity, a

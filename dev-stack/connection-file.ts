@@ -1,6 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEV_STACK_ENV_FILE } from '../../config/env-files';
+import { DEV_STACK_ENV_FILE } from '../config/env-files';
 
 /** Tells commands run beside `npm start` (e.g. `npm run schedules:reload`) where its servers are. */
 export function writeConnectionFile(dataDir: string, env: Readonly<Record<string, string | undefined>>): void {

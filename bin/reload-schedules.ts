@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { loadEnvFiles } from '../config/env-files';
-import { createLogger } from '../worker/logger';
-import { openServices, syncProcessesAndSchedules } from '../worker/services';
+import { createLogger } from '../platform/logger';
+import { openServices, syncProcessesAndSchedules } from '../platform/services';
 
 /** `npm run schedules:reload`: the seed's reload_schedules, on demand. */
 async function run(): Promise<void> {
