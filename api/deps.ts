@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
-import type { ScheduleSettings } from '../schedules/desired-schedule';
+import type { ScheduleSettings } from '../temporal/schedule-options';
 
 /** What the API works with; injected so tests can hand it a failing Temporal client. */
 export interface AppDeps {

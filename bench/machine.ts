@@ -76,7 +76,18 @@ async function run(command: string, args: string[]): Promise<string> {
 }
 
 /** The service code the workers and the API load: forked workers pick up whatever is on disk when they start. */
-const SOURCE_DIRS = ['activities', 'api', 'config', 'db', 'platform', 'processes', 'schedules', 'time', 'worker', 'workflows'];
+const SOURCE_DIRS = [
+  'activities',
+  'api',
+  'config',
+  'db',
+  'platform',
+  'processes',
+  'temporal',
+  'time',
+  'worker',
+  'workflows',
+];
 
 /**
  * A hash of that code, taken at the start and the end of the run: on a shared tree, someone else's

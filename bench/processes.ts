@@ -2,10 +2,10 @@ import type { Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../config';
 import type { Orm } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
-import { scheduleIdFor } from '../schedules/desired-schedule';
-import { ensureProcessRows } from '../schedules/process-rows';
-import { reconcileSchedules } from '../schedules/reconcile';
-import { deleteProcessSchedule } from '../schedules/sync-schedule';
+import { scheduleIdFor } from '../temporal/ids';
+import { ensureProcessRows } from '../processes/process-rows';
+import { reconcileSchedules } from '../processes/reconcile';
+import { deleteProcessSchedule } from '../temporal/schedules';
 import { localDateTimeAt } from '../time';
 import { silentLogger } from '../platform/logger';
 

@@ -11,7 +11,7 @@ import type { RunContext } from '../activities/run-types';
 import { loadConfig } from '../config';
 import { initORM, migrate } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
-import { ensureProcessRows } from '../schedules/process-rows';
+import { ensureProcessRows } from '../processes/process-rows';
 import { silentLogger } from '../platform/logger';
 import { startStack } from '../dev-stack';
 

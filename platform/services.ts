@@ -2,8 +2,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { initORM, migrate, type Orm } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
-import { ensureProcessRows } from '../schedules/process-rows';
-import { reconcileSchedules, type ReconcileReport } from '../schedules/reconcile';
+import { ensureProcessRows } from '../processes/process-rows';
+import { reconcileSchedules, type ReconcileReport } from '../processes/reconcile';
 import type { Logger } from './logger';
 import { connectClient, ensureSearchAttributes, requireSetting } from './temporal';
 

@@ -5,8 +5,9 @@ import { AutomatedProcess, ProcessRegistration, TriggerType, type ScheduleConfig
 import { findLiveProcess, listLiveProcesses, type CatalogEntry } from '../../processes/catalog';
 import { InvalidProcessConfigError } from '../../processes/config-error';
 import type { ProcessDefinition } from '../../processes/definition';
-import { DISABLED_NOTE, scheduleIdFor } from '../../schedules/desired-schedule';
-import { deleteProcessSchedule, syncProcessSchedule } from '../../schedules/sync-schedule';
+import { DISABLED_NOTE } from '../../temporal/schedule-options';
+import { scheduleIdFor } from '../../temporal/ids';
+import { deleteProcessSchedule, syncProcessSchedule } from '../../temporal/schedules';
 import { scheduleSettings, type AppDeps } from '../deps';
 import { ApiError, badRequest, notFound } from '../errors';
 import type { CreateProcessBody, ProcessView, UpdateProcessBody } from '../schemas/process';

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import { buildApp, type App } from '../../api/app';
 import { loadConfig, type Config } from '../../config';
 import { PROCESS_REGISTRY } from '../../processes/registry';
-import { ensureProcessRows } from '../../schedules/process-rows';
+import { ensureProcessRows } from '../../processes/process-rows';
 import { silentLogger } from '../../platform/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';

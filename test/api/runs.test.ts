@@ -3,8 +3,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { PROCESS_REGISTRY } from '../../processes/registry';
-import { scheduleIdFor } from '../../schedules/desired-schedule';
-import { reconcileSchedules } from '../../schedules/reconcile';
+import { scheduleIdFor } from '../../temporal/ids';
+import { reconcileSchedules } from '../../processes/reconcile';
 import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
@@ -113,7 +113,7 @@ describe('POST /processes/:name/trigger', () => {
     expect(body).toMatchObject({
       execution_id: expect.stringMatching(UUID),
       process_name: RESCHEDULE,
-      workflow_id: `process:${RESCHEDULE}:manual:${body.execution_id}`,
+      workflow_id: `${scheduleIdFor(RESCHEDULE, api.temporal)}-manual-${body.execution_id}`,
       run_id: expect.any(String),
       status: expect.stringMatching(/^(running|completed)$/),
       execution_url: `/executions/${body.execution_id}`,
@@ -255,7 +255,7 @@ describe('POST /processes/:name/trigger', () => {
     expect(later.statusCode).toBe(200);
     expect(ids(later)).toEqual(ids(a));
     expect(later.json()).toMatchObject({ status: 'completed', trigger: 'manual' });
-    expect(a.json().workflow_id).toMatch(new RegExp(`^process:${ARCHIVE}:manual:[0-9a-f]{32}$`));
+    expect(a.json().workflow_id).toMatch(new RegExp(`^${scheduleIdFor(ARCHIVE, api.temporal)}-manual-[0-9a-f]{32}$`));
     expect(other.statusCode).toBe(200);
     expect(other.json().execution_id).not.toBe(a.json().execution_id);
     expect((await rows(ARCHIVE)).length).toBe(before + 2);

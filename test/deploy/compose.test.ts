@@ -3,7 +3,7 @@ import path from 'node:path';
 import { loadConfig } from '../../config';
 import type { Env } from '../../config/parse';
 import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
-import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../schedules/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../temporal/search-attributes';
 
 /*
  * docker-compose.yml can't be run on a machine without a Docker engine, so these tests read it: which variables it

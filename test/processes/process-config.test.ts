@@ -1,7 +1,7 @@
 import { parseArchiveConfig } from '../../activities/archive-completed-tasks';
 import { parseRescheduleConfig } from '../../activities/reschedule-remaining-tasks';
 import { PROCESS_REGISTRY } from '../../processes/registry';
-import { parseScheduleConfig } from '../../schedules/schedule-config';
+import { parseScheduleConfig } from '../../processes/schedule-config';
 import { USER_A } from '../helpers/fixtures';
 
 describe('reschedule process_config', () => {

@@ -2,7 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temp
 import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time';
 import { TriggerType } from '../../../db/entities';
 import { findLiveProcess } from '../../../processes/catalog';
-import { scheduleIdFor } from '../../../schedules/desired-schedule';
+import { scheduleIdFor } from '../../../temporal/ids';
 import { formatIsoWithOffset } from '../../../time';
 import { ApiError, badRequest, notFound } from '../../errors';
 import {

@@ -11,7 +11,7 @@ import { ExecutionStatus } from '../../../db/entities';
 import type { Orm } from '../../../db/orm';
 import { findLiveProcess, type CatalogEntry } from '../../../processes/catalog';
 import type { ProcessDefinition } from '../../../processes/definition';
-import { PROCESS_KEY } from '../../../schedules/desired-schedule';
+import { PROCESS_KEY } from '../../../temporal/schedule-options';
 import type { ProcessRunInput, ProcessRunOutcome } from '../../../workflows';
 import { describeFailure } from '../../../workflows/run-and-record';
 import { ApiError, notFound } from '../../errors';
@@ -19,7 +19,7 @@ import type { ExecutionView } from '../../schemas/execution';
 import type { TriggerAccepted } from '../../schemas/runs';
 import { workflowUiUrl } from '../../views/links';
 import { findExecutionView, rowToView } from './executions';
-import { manualRunIds } from './ids';
+import { manualRunIds } from '../../../temporal/ids';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -68,7 +68,7 @@ export async function triggerRun(deps: RunDeps, request: TriggerRequest): Promis
   const deadline = Date.now() + (request.outcomeWaitMs ?? OUTCOME_WAIT_MS);
   const entry = await runnableProcess(deps, request.name);
   const { process } = entry;
-  const ids = manualRunIds(process.name, process.processId, request.idempotencyKey);
+  const ids = manualRunIds(process, deps.config, request.idempotencyKey);
 
   if (request.idempotencyKey !== undefined) {
     // A retried request whose run opened its row: the same execution, whatever happened since.

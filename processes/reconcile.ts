@@ -1,13 +1,14 @@
 import type { Client, ScheduleHandle } from '@temporalio/client';
 import { TriggerType } from '../db/entities';
 import type { Orm } from '../db/orm';
-import { listLiveProcesses } from '../processes/catalog';
-import { InvalidProcessConfigError } from '../processes/config-error';
-import type { ProcessDefinition } from '../processes/definition';
+import { listLiveProcesses } from './catalog';
+import { InvalidProcessConfigError } from './config-error';
+import type { ProcessDefinition } from './definition';
 import { formatIsoWithOffset } from '../time';
 import type { Logger } from '../platform/logger';
-import { MANAGED_BY, scheduleIdFor, type ScheduleSettings } from './desired-schedule';
-import { syncProcessSchedule, type SyncOutcome } from './sync-schedule';
+import { MANAGED_BY, type ScheduleSettings } from '../temporal/schedule-options';
+import { scheduleIdFor } from '../temporal/ids';
+import { syncProcessSchedule, type SyncOutcome } from '../temporal/schedules';
 
 export interface ReconcileDeps {
   readonly orm: Orm;

@@ -3,6 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { AutomatedProcess, ScheduleConfig } from '../db/entities';
 import type { ProcessDefinition } from '../processes/definition';
 import type { ProcessRunInput } from '../workflows';
+import { scheduleIdFor } from './ids';
 import { PROCESS_SEARCH_ATTRIBUTE } from './search-attributes';
 
 /** Marks schedules this service owns (with the task queue), so reload never deletes anyone else's. */
@@ -11,14 +12,6 @@ export const MANAGED_BY = 'behflow-processes';
 const SCHEDULE_FORMAT = 2;
 
 export const PROCESS_KEY = defineSearchAttributeKey(PROCESS_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
-
-/**
- * "<task queue>:<process name>", e.g. "behflow-processes:reschedule_remaining_tasks": deployments
- * sharing a namespace on different task queues keep apart.
- */
-export function scheduleIdFor(processName: string, settings: Pick<ScheduleSettings, 'taskQueue'>): string {
-  return `${settings.taskQueue}:${processName}`;
-}
 
 export interface ScheduleSettings {
   readonly taskQueue: string;

@@ -1,6 +1,6 @@
 import { canonicalTimeZone } from '../config/parse';
 import type { ScheduleConfig } from '../db/entities';
-import { InvalidProcessConfigError, readObject } from '../processes/config-error';
+import { InvalidProcessConfigError, readObject } from './config-error';
 
 /** Validates a row's schedule_config; the error names the field and the rule. */
 export function parseScheduleConfig(raw: unknown): ScheduleConfig {

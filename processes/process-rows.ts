@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
 import { AppliedEnvDefaults, AutomatedProcess, ProcessRegistration, type ScheduleConfig } from '../db/entities';
 import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
-import type { ProcessDefinition } from '../processes/definition';
+import type { ProcessDefinition } from './definition';
 import type { Logger } from '../platform/logger';
 
 async function wasDeleted(em: EntityManager, name: string): Promise<boolean> {

@@ -1,5 +1,16 @@
 import { createHash, randomUUID } from 'node:crypto';
 
+/**
+ * Every Temporal id this service makes, in one scheme: a process's schedule is
+ * "<task queue>:<process name>" (deployments sharing a namespace on different task queues keep
+ * apart), and each of its workflows is that id, a dash and what makes the run unique. Temporal
+ * itself appends the nominal time to scheduled runs ("…:reschedule_remaining_tasks-2026-12-01T04:00:00Z");
+ * manual runs get "-manual-<id>".
+ */
+export function scheduleIdFor(processName: string, { taskQueue }: { readonly taskQueue: string }): string {
+  return `${taskQueue}:${processName}`;
+}
+
 /** Which workflow and execution row a manual run gets. */
 export interface ManualRunIds {
   readonly workflowId: string;
@@ -14,14 +25,19 @@ const KEY_HASH_HEX = 32;
  * so a retried request names the same workflow and the same execution row. The process id (not its
  * name) goes into the hash, so a process created again under a deleted one's name starts afresh.
  */
-export function manualRunIds(processName: string, processId: string, idempotencyKey?: string): ManualRunIds {
+export function manualRunIds(
+  process: { readonly name: string; readonly processId: string },
+  settings: { readonly taskQueue: string },
+  idempotencyKey?: string,
+): ManualRunIds {
+  const base = `${scheduleIdFor(process.name, settings)}-manual-`;
   if (idempotencyKey === undefined) {
     const executionId = randomUUID();
-    return { executionId, workflowId: `process:${processName}:manual:${executionId}` };
+    return { executionId, workflowId: base + executionId };
   }
-  const digest = createHash('sha256').update(`${processId}\n${idempotencyKey}`).digest();
+  const digest = createHash('sha256').update(`${process.processId}\n${idempotencyKey}`).digest();
   return {
-    workflowId: `process:${processName}:manual:${digest.toString('hex').slice(0, KEY_HASH_HEX)}`,
+    workflowId: base + digest.toString('hex').slice(0, KEY_HASH_HEX),
     executionId: uuidFromBytes(digest),
   };
 }

@@ -1,14 +1,9 @@
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { AutomatedProcess } from '../db/entities';
 import type { ProcessDefinition } from '../processes/definition';
-import {
-  desiredSchedule,
-  DISABLED_NOTE,
-  scheduleFingerprint,
-  scheduleIdFor,
-  type ScheduleSettings,
-} from './desired-schedule';
-import { parseScheduleConfig } from './schedule-config';
+import { desiredSchedule, DISABLED_NOTE, scheduleFingerprint, type ScheduleSettings } from './schedule-options';
+import { scheduleIdFor } from './ids';
+import { parseScheduleConfig } from '../processes/schedule-config';
 
 export type SyncOutcome = 'created' | 'updated' | 'paused' | 'unpaused' | 'unchanged';
 
