@@ -1,5 +1,5 @@
 import { ApplicationFailure, CancelledFailure, type Context } from '@temporalio/activity';
-import { InvalidProcessConfigError } from '../processes/config-error';
+import { InvalidProcessConfigError } from '../config/process-config';
 
 /** A bad config will not fix itself on retry: fail at once, naming the field. */
 export function failOnBadConfig<T>(parse: () => T): T {

@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Orm } from '../db/orm';
-import { readInteger, readObject, readUserIds, rejectUnknownKeys } from '../processes/config-error';
+import { readInteger, readObject, readUserIds, rejectUnknownKeys } from '../config/process-config';
 import { addDays, formatIsoWithOffset, parseLocalDate, startOfDay } from '../time';
 import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
 import type { ActivityDeps } from './deps';

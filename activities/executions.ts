@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { AutomatedProcess, ExecutionStatus } from '../db/entities';
 import type { Orm } from '../db/orm';
+import { processZone } from '../config/schedule';
 import { localDateAt, formatLocalDate } from '../time';
 import type { ActivityDeps } from './deps';
 import type { BeginExecutionInput, BeginExecutionOutcome, ProcessResult } from './run-types';
@@ -64,8 +65,7 @@ export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UT
           'ProcessNotFound',
         );
       }
-      // A process that only runs when triggered has no schedule, and so no zone of its own.
-      const timezone = process.scheduleConfig?.timezone ?? defaultTimezone;
+      const timezone = processZone(process.scheduleConfig, defaultTimezone);
       let running = await insertRunning(input, process.processId);
       const ended = running && (await endedWorkflow(running));
       if (running && ended) {

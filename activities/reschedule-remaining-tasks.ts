@@ -7,7 +7,7 @@ import {
   readObject,
   readUserIds,
   rejectUnknownKeys,
-} from '../processes/config-error';
+} from '../config/process-config';
 import {
   addDays,
   daySegments,

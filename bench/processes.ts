@@ -4,8 +4,8 @@ import type { Orm } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { scheduleIdFor } from '../temporal/ids';
 import { ensureProcessRows } from '../processes/process-rows';
-import { reconcileSchedules } from '../processes/reconcile';
-import { deleteProcessSchedule } from '../temporal/schedules';
+import { reconcileSchedules } from '../temporal/reconcile';
+import { deleteSchedule } from '../temporal/schedules';
 import { localDateTimeAt } from '../time';
 import { silentLogger } from '../platform/logger';
 
@@ -18,14 +18,17 @@ export const RESCHEDULE = 'reschedule_remaining_tasks';
  */
 export function benchConfig(taskQueue: string): Config {
   const hour = (Math.floor(localDateTimeAt(ZONE, Date.now()).secondsOfDay / 3600) + 12) % 24;
-  return loadConfig({
-    BEHFLOW_TIMEZONE: ZONE,
-    RESCHEDULE_HOUR: String(hour),
-    RESCHEDULE_MINUTE: '0',
-    ARCHIVE_HOUR: String(hour),
-    ARCHIVE_MINUTE: '30',
-    TEMPORAL_TASK_QUEUE: taskQueue,
-  });
+  return loadConfig(
+    {
+      BEHFLOW_TIMEZONE: ZONE,
+      RESCHEDULE_HOUR: String(hour),
+      RESCHEDULE_MINUTE: '0',
+      ARCHIVE_HOUR: String(hour),
+      ARCHIVE_MINUTE: '30',
+      TEMPORAL_TASK_QUEUE: taskQueue,
+    },
+    PROCESS_REGISTRY,
+  );
 }
 
 /** Process rows and their schedules, exactly as the worker creates them at startup. */
@@ -42,7 +45,7 @@ export async function createProcessesAndSchedules(orm: Orm, client: Client, conf
 
 export async function deleteSchedules(client: Client, config: Config, names: readonly string[]): Promise<void> {
   const settings = { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes };
-  for (const name of names) await deleteProcessSchedule(client, name, settings).catch(() => false);
+  for (const name of names) await deleteSchedule(client, name, settings).catch(() => false);
 }
 
 export function scheduleId(config: Config, name: string): string {

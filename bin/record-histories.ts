@@ -30,7 +30,7 @@ const VERSION = 'v2';
 
 async function run(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig();
+  const config = loadConfig(process.env, PROCESS_REGISTRY);
   const stack = await startStack(config, { mode: 'ephemeral' });
   const orm = await initORM(stack.databaseUrl);
   const connection = await Connection.connect({ address: stack.temporalAddress });

@@ -1,15 +1,17 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
 import { loadEnvFiles } from '../config/env-files';
+import { PROCESS_REGISTRY } from '../processes/registry';
 import { createLogger } from '../platform/logger';
-import { openServicesWhenReachable, syncProcessesAndSchedules } from '../platform/services';
+import { openServicesWhenReachable } from '../platform/services';
+import { syncProcessesAndSchedules } from '../temporal/reconcile';
 import { requireSetting } from '../platform/temporal';
 import { createProcessWorker } from '../worker/create-worker';
 
 /** The worker: migrates, reconciles schedules with the database, then runs workflows and activities. */
 async function run(): Promise<void> {
   loadEnvFiles();
-  const config = loadConfig();
+  const config = loadConfig(process.env, PROCESS_REGISTRY);
   const logger = createLogger(config.logLevel);
   // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });

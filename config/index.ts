@@ -1,14 +1,12 @@
 import path from 'node:path';
 import { ConfigError } from './errors';
+import { readProcessSchedules, type ScheduleDeclaration } from './process-schedules';
+import type { Schedule } from './schedule';
 import { Env, hostPort, integerInRange, optionalString, secret, stringWithDefault, timeZone, url } from './parse';
 
 export { ConfigError };
 
-export interface ScheduleDefaults {
-  readonly hour: number;
-  readonly minute: number;
-  readonly timezone: string;
-}
+export { processScheduleVariables, type ScheduleDeclaration } from './process-schedules';
 
 export interface Config {
   /** Unset means the dev stack starts an embedded PostgreSQL. */
@@ -24,8 +22,11 @@ export interface Config {
   readonly temporalDevPort: number;
   readonly temporalUiPort: number;
   readonly timezone: string;
-  readonly reschedule: ScheduleDefaults;
-  readonly archive: ScheduleDefaults;
+  /**
+   * The schedule each registered process starts with, by process name, from its registry entry and
+   * PROCESS_<NAME>_HOUR / _MINUTE / _TIMEZONE (or the older names the entry declares).
+   */
+  readonly processSchedules: Readonly<Record<string, Schedule>>;
   readonly catchupWindowMinutes: number;
   readonly batchSize: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -37,8 +38,11 @@ export interface Config {
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-/** Reads and validates every setting once; a bad value stops startup with an error naming the variable. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Reads and validates every setting once; a bad value stops startup with an error naming the variable.
+ * `processes` (the registry) declares the processes whose schedule variables are read.
+ */
+export function loadConfig(env: Env, processes: readonly ScheduleDeclaration[]): Config {
   const timezone = timeZone(env, 'BEHFLOW_TIMEZONE', 'Asia/Tehran');
   const temporalUiPort = integerInRange(env, 'TEMPORAL_UI_PORT', 8233, 1, 65535);
   const logLevel = stringWithDefault(env, 'LOG_LEVEL', 'info');
@@ -58,16 +62,7 @@ export function loadConfig(env: Env = process.env): Config {
     temporalDevPort: integerInRange(env, 'TEMPORAL_DEV_PORT', 7233, 1, 65535),
     temporalUiPort,
     timezone,
-    reschedule: {
-      hour: integerInRange(env, 'RESCHEDULE_HOUR', 7, 0, 23),
-      minute: integerInRange(env, 'RESCHEDULE_MINUTE', 30, 0, 59),
-      timezone,
-    },
-    archive: {
-      hour: integerInRange(env, 'ARCHIVE_HOUR', 3, 0, 23),
-      minute: integerInRange(env, 'ARCHIVE_MINUTE', 0, 0, 59),
-      timezone,
-    },
+    processSchedules: readProcessSchedules(env, processes, timezone),
     catchupWindowMinutes: integerInRange(env, 'SCHEDULE_CATCHUP_WINDOW_MINUTES', 240, 1, 7 * 24 * 60),
     batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000),
     logLevel: logLevel as Config['logLevel'],

@@ -14,7 +14,7 @@ export function loadConfigOrExit(): Config {
   // Variables already set in the environment win over .env (dotenv's default).
   if (fs.existsSync(envFile)) dotenv.config({ path: envFile, quiet: true });
   try {
-    return loadConfig(process.env);
+    return loadConfig(process.env, []);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from '../platform/search-attributes';
 import { makeEphemeralDir, serverPidFile } from './ephemeral-dirs';
 import { stopLeftover, writePidFile } from './leftovers';
 import { openLogFile, withLogTail } from './log-file';

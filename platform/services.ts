@@ -1,9 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { initORM, migrate, type Orm } from '../db/orm';
-import { PROCESS_REGISTRY } from '../processes/registry';
-import { ensureProcessRows } from '../processes/process-rows';
-import { reconcileSchedules, type ReconcileReport } from '../processes/reconcile';
+import { unreachableServer } from './connection-failures';
 import type { Logger } from './logger';
 import { connectClient, ensureSearchAttributes, requireSetting } from './temporal';
 
@@ -34,18 +32,6 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
     await orm.close();
     throw err;
   }
-}
-
-const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH']);
-/** "the database system is starting up" (and shutting down, in recovery): PostgreSQL is on its way. */
-const POSTGRES_NOT_READY = new Set(['57P03']);
-
-/** Which server an opening error says is not reachable (yet), if that is what it says. */
-export function unreachableServer(err: unknown): 'PostgreSQL' | 'Temporal' | undefined {
-  const code = (err as { code?: unknown }).code;
-  if (typeof code === 'string' && (NETWORK_ERRORS.has(code) || POSTGRES_NOT_READY.has(code))) return 'PostgreSQL';
-  if (err instanceof Error && /Failed to connect/.test(err.message)) return 'Temporal';
-  return undefined;
 }
 
 /**
@@ -79,20 +65,4 @@ async function warnIfOldPostgres(orm: Orm, logger: Logger): Promise<void> {
         'so large runs are slow (they stay correct). PostgreSQL 14 or later is recommended.',
     );
   }
-}
-
-/** Process rows from the registry and .env, then schedules from the rows. */
-export async function syncProcessesAndSchedules(
-  services: Services,
-  config: Config,
-  logger: Logger,
-): Promise<ReconcileReport> {
-  await ensureProcessRows(services.orm, PROCESS_REGISTRY, config, logger);
-  return reconcileSchedules({
-    orm: services.orm,
-    client: services.client,
-    registry: PROCESS_REGISTRY,
-    settings: { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes },
-    logger,
-  });
 }

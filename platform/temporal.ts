@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Config } from '../config';
-import { CUSTOM_SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
 
 /** A client for the configured server; the caller closes `client.connection`. */
 export async function connectClient(config: Config): Promise<Client> {

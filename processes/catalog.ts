@@ -1,14 +1,18 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { InvalidProcessConfigError } from '../config/process-config';
+import { parseSchedule, type Schedule } from '../config/schedule';
 import { AutomatedProcess, ProcessRegistration } from '../db/entities';
 import type { ProcessDefinition } from './definition';
 
-/** A live (not deleted) process with the implementation that runs it. */
+/** A live (not deleted) process, read once: its row, implementation and checked schedule. */
 export interface CatalogEntry {
   readonly process: AutomatedProcess;
   /** Registered implementation name; Behflow's own rows have none recorded and use their name. */
   readonly implementation: string;
   /** undefined when no implementation of that name is registered here. */
   readonly definition: ProcessDefinition | undefined;
+  /** The row's schedule_config checked by the one schedule schema; null: runs only when triggered. */
+  readonly schedule: Schedule | null | InvalidProcessConfigError;
 }
 
 export async function listLiveProcesses(
@@ -24,7 +28,14 @@ export async function listLiveProcesses(
     const registration = byId.get(process.processId);
     if (registration?.deletedAt) return [];
     const implementation = registration?.implementation ?? process.name;
-    return [{ process, implementation, definition: registry.find((d) => d.name === implementation) }];
+    return [
+      {
+        process,
+        implementation,
+        definition: registry.find((d) => d.name === implementation),
+        schedule: readSchedule(process),
+      },
+    ];
   });
 }
 
@@ -34,4 +45,14 @@ export async function findLiveProcess(
   name: string,
 ): Promise<CatalogEntry | undefined> {
   return (await listLiveProcesses(em, registry, { name }))[0];
+}
+
+function readSchedule(process: AutomatedProcess): Schedule | null | InvalidProcessConfigError {
+  if (process.scheduleConfig === null || process.scheduleConfig === undefined) return null;
+  try {
+    return parseSchedule(process.scheduleConfig, 'schedule_config');
+  } catch (err) {
+    if (err instanceof InvalidProcessConfigError) return err;
+    throw err;
+  }
 }

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../config';
-import { AppliedEnvDefaults, AutomatedProcess, ProcessRegistration, type ScheduleConfig } from '../db/entities';
+import {
+  AppliedEnvDefaults,
+  AutomatedProcess,
+  ProcessRegistration,
+  TriggerType,
+  type ScheduleConfig,
+} from '../db/entities';
 import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
 import type { ProcessDefinition } from './definition';
+import { defaultScheduleFor } from './schedule-defaults';
 import type { Logger } from '../platform/logger';
 
 async function wasDeleted(em: EntityManager, name: string): Promise<boolean> {
@@ -37,8 +44,7 @@ async function applyRegistry(
 ): Promise<void> {
   const em = orm.em.fork();
   for (const definition of registry) {
-    const fromEnv = definition.defaultSchedule(config);
-    const envSchedule: ScheduleConfig = { hour: fromEnv.hour, minute: fromEnv.minute, timezone: fromEnv.timezone };
+    const envSchedule = defaultScheduleFor(definition, config);
     const [row, applied] = await Promise.all([
       em.findOne(AutomatedProcess, { name: definition.name }),
       em.findOne(AppliedEnvDefaults, { processName: definition.name }),
@@ -50,7 +56,7 @@ async function applyRegistry(
         processId: randomUUID(),
         name: definition.name,
         description: definition.description,
-        triggerType: definition.triggerType,
+        triggerType: envSchedule ? TriggerType.TimeBased : TriggerType.Manual,
         scheduleConfig: envSchedule,
         processConfig: definition.defaultProcessConfig,
         isEnabled: true,
@@ -62,15 +68,15 @@ async function applyRegistry(
         displayName: definition.name,
       });
       logger.info(`Created automated process ${definition.name}`, { schedule: envSchedule });
-    } else if (applied && !sameSchedule(applied.scheduleConfig, envSchedule)) {
+    } else if (envSchedule && applied && !sameSchedule(applied.scheduleConfig, envSchedule)) {
       row.scheduleConfig = envSchedule;
       logger.info(`Environment defaults changed: ${definition.name} now runs at the new time`, {
         schedule: envSchedule,
       });
     }
-    if (!applied) {
+    if (envSchedule && !applied) {
       em.create(AppliedEnvDefaults, { processName: definition.name, scheduleConfig: envSchedule });
-    } else {
+    } else if (envSchedule && applied) {
       applied.scheduleConfig = envSchedule;
     }
     await em.flush();

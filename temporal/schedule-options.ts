@@ -1,10 +1,11 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { AutomatedProcess, ScheduleConfig } from '../db/entities';
+import type { Schedule } from '../config/schedule';
+import type { AutomatedProcess } from '../db/entities';
 import type { ProcessDefinition } from '../processes/definition';
-import type { ProcessRunInput } from '../workflows';
+import type { ProcessRunInput } from '../workflows/run-and-record';
 import { scheduleIdFor } from './ids';
-import { PROCESS_SEARCH_ATTRIBUTE } from './search-attributes';
+import { PROCESS_SEARCH_ATTRIBUTE } from '../platform/search-attributes';
 
 /** Marks schedules this service owns (with the task queue), so reload never deletes anyone else's. */
 export const MANAGED_BY = 'behflow-processes';
@@ -18,15 +19,17 @@ export interface ScheduleSettings {
   readonly catchupWindowMinutes: number;
 }
 
-/** Everything that, when changed, requires the schedule to be updated. */
+export type ScheduledProcess = Pick<AutomatedProcess, 'name' | 'description' | 'isEnabled'>;
+
+/** Everything that, when changed, requires the schedule's spec or action to be updated. */
 export function scheduleFingerprint(
   definition: ProcessDefinition,
-  schedule: ScheduleConfig,
+  schedule: Schedule,
   settings: ScheduleSettings,
 ): string {
   return JSON.stringify({
     format: SCHEDULE_FORMAT,
-    workflowType: definition.workflowType,
+    workflowType: definition.workflow.type,
     taskQueue: settings.taskQueue,
     hour: schedule.hour,
     minute: schedule.minute,
@@ -35,13 +38,16 @@ export function scheduleFingerprint(
   });
 }
 
-/** The Temporal Schedule a time-based process should have: daily at hour:minute in its zone, SKIP on overlap. */
+/**
+ * The Temporal Schedule a time-based process should have: daily at hour:minute in its zone, SKIP on
+ * overlap; its pause state comes from scheduleState.
+ */
 export function desiredSchedule(
-  process: Pick<AutomatedProcess, 'name' | 'description' | 'isEnabled'>,
-  schedule: ScheduleConfig,
+  process: ScheduledProcess,
+  schedule: Schedule,
   definition: ProcessDefinition,
   settings: ScheduleSettings,
-): ScheduleOptions {
+): Omit<ScheduleOptions, 'state'> {
   const input: ProcessRunInput = { processName: process.name };
   return {
     scheduleId: scheduleIdFor(process.name, settings),
@@ -51,7 +57,7 @@ export function desiredSchedule(
     },
     action: {
       type: 'startWorkflow',
-      workflowType: definition.workflowType,
+      workflowType: definition.workflow.type,
       // Temporal appends the nominal time; the task queue keeps deployments sharing a namespace apart.
       workflowId: scheduleIdFor(process.name, settings),
       taskQueue: settings.taskQueue,
@@ -66,12 +72,37 @@ export function desiredSchedule(
     },
     memo: { managedBy: MANAGED_BY, taskQueue: settings.taskQueue, process: process.name },
     typedSearchAttributes: [{ key: PROCESS_KEY, value: process.name }],
-    state: process.isEnabled ? { note: process.description ?? undefined } : { paused: true, note: DISABLED_NOTE },
   };
 }
 
 export const DISABLED_NOTE = 'Paused: the process is disabled (automated_processes.is_enabled = false)';
+const ENABLED_NOTE = 'Resumed: the process is enabled';
 
-function hhmm({ hour, minute }: ScheduleConfig): string {
+export interface ScheduleState {
+  readonly paused: boolean;
+  readonly note?: string;
+}
+
+/**
+ * The pause state a schedule should have. An explicit pause or resume (the API's, with its note)
+ * wins; otherwise a disabled row pauses it, and an enabled row undoes only a pause made for a disabled
+ * row: a pause from the Web UI or CLI stays, with its note.
+ */
+export function scheduleState(
+  process: ScheduledProcess,
+  current: ScheduleState | undefined,
+  explicit: ScheduleState | undefined,
+): ScheduleState {
+  if (explicit) return explicit;
+  if (!current)
+    return process.isEnabled
+      ? { paused: false, note: process.description ?? undefined }
+      : { paused: true, note: DISABLED_NOTE };
+  if (!process.isEnabled) return current.paused ? current : { paused: true, note: DISABLED_NOTE };
+  if (current.paused && current.note === DISABLED_NOTE) return { paused: false, note: ENABLED_NOTE };
+  return current;
+}
+
+function hhmm({ hour, minute }: Schedule): string {
   return `${String(hour).padStart(2, '0')}:${String(minute).padStart(2, '0')}`;
 }

@@ -74,7 +74,7 @@ beforeAll(async () => {
     TEMPORAL_TASK_QUEUE: stack.taskQueue,
     BEHFLOW_TIMEZONE: ZONE,
     API_TOKEN: TOKEN,
-  });
+  }, PROCESS_REGISTRY);
   // Errors only, kept to explain a 5xx (its body says no more than the request id, by design).
   const stream = { write: (line: string) => void serverErrors.push(line) };
   app = await buildApp(

@@ -7,7 +7,7 @@
 import type { Client, ScheduleDescription } from '@temporalio/client';
 import { initORM, type Orm } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
-import { reconcileSchedules } from '../processes/reconcile';
+import { reconcileSchedules } from '../temporal/reconcile';
 import { silentLogger } from '../platform/logger';
 import { execution, executionsOf, newExecution, RESCHEDULE, seedTasks, type ExecutionRow } from './support/database';
 import { finished, triggerRun } from './support/runs';

@@ -2,8 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createExecutionActivities } from '../activities/executions';
+import type { ActivityDeps } from '../activities/deps';
 import type { Orm } from '../db/orm';
+import type { ProcessDefinition } from '../processes/definition';
+import { PROCESS_REGISTRY } from '../processes/registry';
+import { registeredWorkflowsPath } from './workflow-entry';
 
 /** Written by the production build (`npm run build`) next to the compiled code; absent in development. */
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
@@ -16,24 +20,27 @@ export interface ProcessWorkerOptions {
   readonly client: Client;
   readonly batchSize: number;
   readonly defaultTimezone: string;
+  /** The processes it runs; the production registry unless given (tests add processes of their own). */
+  readonly registry?: readonly ProcessDefinition[];
   /** Extra or replacement activities (tests, a process added from outside). */
   readonly activities?: object;
-  /** The workflow code: a prebuilt bundle, or a module to bundle now. Defaults to the production one. */
+  /** The workflow code: a prebuilt bundle, or a module to bundle now. Defaults to the registry's workflows. */
   readonly workflows?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
 }
 
 /**
- * The worker of every process: the workflows (prebuilt when the build made a bundle, else bundled
- * from workflows/ at start) and the activities built from the registry.
+ * The worker of every process: the registry's workflows (prebuilt when the build made a bundle, else
+ * bundled at start) and the activities of every process, with the execution rows' own.
  */
 export function createProcessWorker(options: ProcessWorkerOptions): Promise<Worker> {
+  const registry = options.registry ?? PROCESS_REGISTRY;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflows ?? defaultWorkflows()),
+    ...(options.workflows ?? defaultWorkflows(registry)),
     activities: {
-      ...createActivities({
+      ...createRegisteredActivities(registry, {
         orm: options.orm,
         temporal: options.client,
         batchSize: options.batchSize,
@@ -46,7 +53,20 @@ export function createProcessWorker(options: ProcessWorkerOptions): Promise<Work
   });
 }
 
-function defaultWorkflows(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (fs.existsSync(PREBUILT_BUNDLE)) return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
-  return { workflowsPath: require.resolve('../workflows') };
+/** Every activity of the registry's processes, and the execution rows' own, by activity type. */
+export function createRegisteredActivities(registry: readonly ProcessDefinition[], deps: ActivityDeps): object {
+  return Object.assign(
+    createExecutionActivities(deps),
+    ...registry.map((definition) => definition.createActivities(deps)),
+  );
+}
+
+function defaultWorkflows(
+  registry: readonly ProcessDefinition[],
+): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  // The build bundles the production registry; a worker given another registry bundles its own.
+  if (registry === PROCESS_REGISTRY && fs.existsSync(PREBUILT_BUNDLE)) {
+    return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  }
+  return { workflowsPath: registeredWorkflowsPath(registry) };
 }

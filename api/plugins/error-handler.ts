@@ -1,7 +1,8 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { ApiError, unavailableDependency } from '../errors';
+import { unreachableServer } from '../../platform/connection-failures';
+import { ApiError } from '../errors';
 
 interface ValidationIssue {
   instancePath: string;
@@ -65,7 +66,7 @@ export default fp(
         const rule = 'holds a value PostgreSQL cannot store or compare';
         return reply.code(400).send(badInput('INVALID_INPUT', 'input', rule));
       }
-      const dependency = unavailableDependency(err);
+      const dependency = unreachableServer(err);
       if (dependency) {
         request.log.error({ err }, `${dependency} is unavailable`);
         return reply.code(503).send({

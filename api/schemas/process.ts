@@ -1,15 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ScheduleSchema } from '../../config/schedule';
 import { NullableTimestamp, ProcessName, Timestamp } from './common';
 import { ExecutionView } from './execution';
 
-export const ScheduleBody = Type.Object(
-  {
-    hour: Type.Integer({ minimum: 0, maximum: 23 }),
-    minute: Type.Integer({ minimum: 0, maximum: 59 }),
-    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Asia/Tehran' }),
-  },
-  { additionalProperties: false },
-);
+/** The one schedule schema (config/schedule.ts): what the environment's defaults and the rows are checked by. */
+export const ScheduleBody = ScheduleSchema;
 
 export const ConfigBody = Type.Record(Type.String(), Type.Unknown(), {
   description: "The implementation's process_config; unknown keys are refused",
@@ -36,14 +31,7 @@ export const UpdateProcessBody = Type.Object(
   {
     description: Type.Optional(Type.Union([Type.String({ maxLength: 1000 }), Type.Null()])),
     schedule: Type.Optional(
-      Type.Object(
-        {
-          hour: Type.Optional(Type.Integer({ minimum: 0, maximum: 23 })),
-          minute: Type.Optional(Type.Integer({ minimum: 0, maximum: 59 })),
-          timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-        },
-        { additionalProperties: false },
-      ),
+      Type.Partial(ScheduleSchema, { additionalProperties: false, description: 'Fields left out keep their value' }),
     ),
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean()),

@@ -2,8 +2,9 @@ import type { ScheduleDescription } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AutomatedProcessExecution } from '../../db/entities';
 import type { CatalogEntry } from '../../processes/catalog';
+import { processZone } from '../../config/schedule';
 import { scheduleIdFor } from '../../temporal/ids';
-import { describeOrUndefined } from '../../temporal/schedules';
+import { describeSchedule } from '../../temporal/schedules';
 import { formatIsoWithOffset } from '../../time';
 import { scheduleSettings, type AppDeps } from '../deps';
 import type { ProcessView } from '../schemas/process';
@@ -19,14 +20,14 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
   const scheduleId =
     process.scheduleConfig && entry.definition ? scheduleIdFor(process.name, scheduleSettings(deps.config)) : null;
   const [described, recent] = await Promise.all([
-    scheduleId ? describeOrUndefined(deps.client.schedule.getHandle(scheduleId)) : undefined,
+    scheduleId ? describeSchedule(deps.client, process.name, scheduleSettings(deps.config)) : undefined,
     em.find(
       AutomatedProcessExecution,
       { processId: process.processId },
       { orderBy: { startedAt: 'desc' }, limit: RECENT_RUNS },
     ),
   ]);
-  const zone = process.scheduleConfig?.timezone ?? deps.config.timezone;
+  const zone = processZone(process.scheduleConfig, deps.config.timezone);
   return {
     name: process.name,
     description: process.description ?? null,

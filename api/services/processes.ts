@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { canonicalTimeZone } from '../../config/parse';
-import { AutomatedProcess, ProcessRegistration, TriggerType, type ScheduleConfig } from '../../db/entities';
+import { InvalidProcessConfigError } from '../../config/process-config';
+import { parseSchedule, type Schedule } from '../../config/schedule';
+import { AutomatedProcess, ProcessRegistration, TriggerType } from '../../db/entities';
 import { findLiveProcess, listLiveProcesses, type CatalogEntry } from '../../processes/catalog';
-import { InvalidProcessConfigError } from '../../processes/config-error';
 import type { ProcessDefinition } from '../../processes/definition';
-import { DISABLED_NOTE } from '../../temporal/schedule-options';
-import { scheduleIdFor } from '../../temporal/ids';
-import { deleteProcessSchedule, syncProcessSchedule } from '../../temporal/schedules';
+import { defaultScheduleFor } from '../../processes/schedule-defaults';
+import { DISABLED_NOTE, type ScheduleState } from '../../temporal/schedule-options';
+import { deleteSchedule, syncSchedule } from '../../temporal/schedules';
 import { scheduleSettings, type AppDeps } from '../deps';
 import { ApiError, badRequest, notFound } from '../errors';
 import type { CreateProcessBody, ProcessView, UpdateProcessBody } from '../schemas/process';
@@ -33,34 +33,27 @@ export function processService(deps: AppDeps) {
     return toProcessView(deps, em, await requireLive(em, name));
   }
 
-  /** Puts the schedule's pause state where the row says, with this note. */
-  async function applyEnabled(name: string, enabled: boolean, note: string | undefined): Promise<void> {
-    const handle = deps.client.schedule.getHandle(scheduleIdFor(name, settings));
-    const { state } = await handle.describe();
-    if (enabled && state.paused) await handle.unpause(note ?? 'Resumed through the API');
-    if (!enabled && (!state.paused || note !== undefined)) await handle.pause(note ?? DISABLED_NOTE);
+  /** The process's schedule in Temporal made to match its row (and an explicit pause or resume). */
+  async function sync(process: AutomatedProcess, definition: ProcessDefinition | undefined, explicit?: ScheduleState) {
+    const schedule = process.scheduleConfig ? parseSchedule(process.scheduleConfig, 'schedule_config') : null;
+    if (!definition || !schedule) return;
+    await syncSchedule(deps.client, process, schedule, definition, settings, explicit);
   }
 
   /** After a failed request: make Temporal match whatever the database committed. */
   async function repair(name: string): Promise<void> {
-    const em = fork();
-    const entry = await findLiveProcess(em, deps.registry, name);
-    if (!entry) {
-      await deleteProcessSchedule(deps.client, name, settings);
-      return;
-    }
-    if (!entry.definition || !entry.process.scheduleConfig) return;
-    await syncProcessSchedule(deps.client, entry.process, entry.definition, settings);
-    await applyEnabled(name, entry.process.isEnabled, undefined);
+    const entry = await findLiveProcess(fork(), deps.registry, name);
+    if (!entry) await deleteSchedule(deps.client, name, settings);
+    else await sync(entry.process, entry.definition);
   }
 
-  async function withRepair<T>(names: string[], change: () => Promise<T>, touched: () => boolean): Promise<T> {
+  /** Runs a change; when it fails after Temporal was touched, repairs Temporal from the database. */
+  async function changing<T>(name: string, change: (touchTemporal: () => void) => Promise<T>): Promise<T> {
+    let touched = false;
     try {
-      return await change();
+      return await change(() => (touched = true));
     } catch (err) {
-      if (touched()) {
-        for (const name of names) await repair(name).catch(() => undefined);
-      }
+      if (touched) await repair(name).catch(() => undefined);
       throw err;
     }
   }
@@ -76,131 +69,114 @@ export function processService(deps: AppDeps) {
 
     async create(body: CreateProcessBody): Promise<ProcessView> {
       const definition = requireDefinition(deps.registry, body.implementation);
-      const schedule = body.schedule === undefined ? definition.defaultSchedule(deps.config) : body.schedule;
-      const scheduleConfig = schedule === null ? null : validSchedule(schedule, 'body.schedule');
+      const scheduleConfig =
+        body.schedule === undefined ? defaultScheduleFor(definition, deps.config) : validSchedule(body.schedule);
       const processConfig = body.config ?? definition.defaultProcessConfig;
       validConfig(definition, processConfig);
-      let temporalTouched = false;
-      await withRepair(
-        [body.name],
-        () =>
-          fork().transactional(async (em) => {
-            if (await em.count(AutomatedProcess, { name: body.name })) {
-              throw new ApiError(409, 'NAME_TAKEN', `a process named "${body.name}" exists already`);
-            }
-            const process = em.create(AutomatedProcess, {
-              processId: randomUUID(),
-              name: body.name,
-              description: body.description ?? null,
-              triggerType: scheduleConfig ? TriggerType.TimeBased : TriggerType.Manual,
-              scheduleConfig,
-              processConfig,
-              isEnabled: body.enabled ?? true,
-            });
-            await em.flush();
-            em.create(ProcessRegistration, {
-              processId: process.processId,
-              implementation: definition.name,
-              displayName: body.name,
-            });
-            await em.flush();
-            if (scheduleConfig) {
-              temporalTouched = true;
-              await syncProcessSchedule(deps.client, process, definition, settings);
-            }
-          }),
-        () => temporalTouched,
+      await changing(body.name, (touchTemporal) =>
+        fork().transactional(async (em) => {
+          if (await em.count(AutomatedProcess, { name: body.name })) {
+            throw new ApiError(409, 'NAME_TAKEN', `a process named "${body.name}" exists already`);
+          }
+          const process = em.create(AutomatedProcess, {
+            processId: randomUUID(),
+            name: body.name,
+            description: body.description ?? null,
+            triggerType: scheduleConfig ? TriggerType.TimeBased : TriggerType.Manual,
+            scheduleConfig,
+            processConfig,
+            isEnabled: body.enabled ?? true,
+          });
+          await em.flush();
+          em.create(ProcessRegistration, {
+            processId: process.processId,
+            implementation: definition.name,
+            displayName: body.name,
+          });
+          await em.flush();
+          touchTemporal();
+          await sync(process, definition);
+        }),
       );
       return view(body.name);
     },
 
     async update(name: string, body: UpdateProcessBody): Promise<ProcessView> {
-      let temporalTouched = false;
-      await withRepair(
-        [name],
-        () =>
-          fork().transactional(async (em) => {
-            const { process, definition } = await requireLive(em, name);
-            if (body.description !== undefined) process.description = body.description;
-            if (body.config !== undefined) {
-              if (definition) validConfig(definition, body.config);
-              process.processConfig = body.config;
+      await changing(name, (touchTemporal) =>
+        fork().transactional(async (em) => {
+          const { process, definition } = await requireLive(em, name);
+          if (body.description !== undefined) process.description = body.description;
+          if (body.config !== undefined) {
+            if (definition) validConfig(definition, body.config);
+            process.processConfig = body.config;
+          }
+          if (body.schedule !== undefined) {
+            if (!process.scheduleConfig) {
+              throw new ApiError(
+                409,
+                'NO_SCHEDULE',
+                `process "${name}" runs only when triggered; it has no schedule to change`,
+              );
             }
-            if (body.schedule !== undefined) {
-              if (!process.scheduleConfig) {
-                throw new ApiError(
-                  409,
-                  'NO_SCHEDULE',
-                  `process "${name}" runs only when triggered; it has no schedule to change`,
-                );
-              }
-              process.scheduleConfig = validSchedule({ ...process.scheduleConfig, ...body.schedule }, 'body.schedule');
-            }
-            const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
-            if (body.enabled !== undefined) process.isEnabled = body.enabled;
-            await em.flush();
-            if (definition && process.scheduleConfig) {
-              temporalTouched = true;
-              await syncProcessSchedule(deps.client, process, definition, settings);
-              if (enabledChanged) await applyEnabled(name, process.isEnabled, undefined);
-            }
-          }),
-        () => temporalTouched,
+            process.scheduleConfig = validSchedule({ ...process.scheduleConfig, ...body.schedule });
+          }
+          const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
+          if (body.enabled !== undefined) process.isEnabled = body.enabled;
+          await em.flush();
+          touchTemporal();
+          // PATCH {"enabled": false} pauses for the row, as reload would; pause (with a note) is the operator's.
+          const explicit = enabledChanged
+            ? apiPause(process.isEnabled, process.isEnabled ? undefined : DISABLED_NOTE)
+            : undefined;
+          await sync(process, definition, explicit);
+        }),
       );
       return view(name);
     },
 
     async remove(name: string): Promise<void> {
-      let temporalTouched = false;
-      await withRepair(
-        [name],
-        () =>
-          fork().transactional(async (em) => {
-            const { process, implementation } = await requireLive(em, name);
-            // History refers to the row, so it stays, renamed to free the name and marked deleted.
-            process.name = `${name}~deleted~${Date.now()}`;
-            process.isEnabled = false;
-            const registration = await em.findOne(ProcessRegistration, { processId: process.processId });
-            if (registration) registration.deletedAt = new Date();
-            else
-              em.create(ProcessRegistration, {
-                processId: process.processId,
-                implementation,
-                displayName: name,
-                deletedAt: new Date(),
-              });
-            await em.flush();
-            temporalTouched = true;
-            await deleteProcessSchedule(deps.client, name, settings);
-          }),
-        () => temporalTouched,
+      await changing(name, (touchTemporal) =>
+        fork().transactional(async (em) => {
+          const { process, implementation } = await requireLive(em, name);
+          // History refers to the row, so it stays, renamed to free the name and marked deleted.
+          process.name = `${name}~deleted~${Date.now()}`;
+          process.isEnabled = false;
+          const registration = await em.findOne(ProcessRegistration, { processId: process.processId });
+          if (registration) registration.deletedAt = new Date();
+          else
+            em.create(ProcessRegistration, {
+              processId: process.processId,
+              implementation,
+              displayName: name,
+              deletedAt: new Date(),
+            });
+          await em.flush();
+          touchTemporal();
+          await deleteSchedule(deps.client, name, settings);
+        }),
       );
     },
 
     async setEnabled(name: string, enabled: boolean, note: string | undefined): Promise<ProcessView> {
-      let temporalTouched = false;
-      await withRepair(
-        [name],
-        () =>
-          fork().transactional(async (em) => {
-            const { process, definition } = await requireLive(em, name);
-            process.isEnabled = enabled;
-            await em.flush();
-            if (definition && process.scheduleConfig) {
-              temporalTouched = true;
-              await syncProcessSchedule(deps.client, process, definition, settings);
-              await applyEnabled(
-                name,
-                enabled,
-                note ?? (enabled ? 'Resumed through the API' : 'Paused through the API'),
-              );
-            }
-          }),
-        () => temporalTouched,
+      await changing(name, (touchTemporal) =>
+        fork().transactional(async (em) => {
+          const { process, definition } = await requireLive(em, name);
+          process.isEnabled = enabled;
+          await em.flush();
+          touchTemporal();
+          await sync(process, definition, apiPause(enabled, note));
+        }),
       );
       return view(name);
     },
   };
+}
+
+/** A pause or resume asked for through the API, with its note (shown in the Web UI). */
+function apiPause(enabled: boolean, note: string | undefined): ScheduleState {
+  return enabled
+    ? { paused: false, note: note ?? 'Resumed through the API' }
+    : { paused: true, note: note ?? 'Paused through the API' };
 }
 
 function requireDefinition(registry: readonly ProcessDefinition[], implementation: string): ProcessDefinition {
@@ -211,10 +187,15 @@ function requireDefinition(registry: readonly ProcessDefinition[], implementatio
   return definition;
 }
 
-function validSchedule(schedule: ScheduleConfig, field: string): ScheduleConfig {
-  const timezone = canonicalTimeZone(schedule.timezone);
-  if (!timezone) throw badRequest(`${field}.timezone`, 'must be an IANA time zone such as "Asia/Tehran" or "UTC"');
-  return { hour: schedule.hour, minute: schedule.minute, timezone };
+/** The body's schedule, by the one schedule schema; null (manual only) stays null. */
+function validSchedule(schedule: Schedule | null): Schedule | null {
+  if (schedule === null) return null;
+  try {
+    return parseSchedule(schedule, 'body.schedule');
+  } catch (err) {
+    if (err instanceof InvalidProcessConfigError) throw badRequest(err.field, err.rule);
+    throw err;
+  }
 }
 
 function validConfig(definition: ProcessDefinition, config: unknown): void {

@@ -26,12 +26,15 @@ export async function buildTestApi(
   options: { client?: (real: Client) => Client; env?: Record<string, string> } = {},
 ): Promise<TestApi> {
   const [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
-  const config = loadConfig({
-    TEMPORAL_TASK_QUEUE: temporal.taskQueue,
-    BEHFLOW_TIMEZONE: 'Asia/Tehran',
-    API_TOKEN: TEST_TOKEN,
-    ...options.env,
-  });
+  const config = loadConfig(
+    {
+      TEMPORAL_TASK_QUEUE: temporal.taskQueue,
+      BEHFLOW_TIMEZONE: 'Asia/Tehran',
+      API_TOKEN: TEST_TOKEN,
+      ...options.env,
+    },
+    PROCESS_REGISTRY,
+  );
   await ensureProcessRows(db.orm, PROCESS_REGISTRY, config, silentLogger);
   const client = options.client ? options.client(temporal.client) : temporal.client;
   const app = await buildApp({ orm: db.orm, client, config, registry: PROCESS_REGISTRY }, { logger: false });

@@ -286,7 +286,7 @@ describe('the server log', () => {
   test('never holds the token, right or wrong, wherever headers are logged', async () => {
     const lines: string[] = [];
     const wrong = 'wrong-token-fedcba9876543210';
-    const config = loadConfig({ ...process.env, API_TOKEN: TEST_TOKEN, LOG_LEVEL: 'debug' });
+    const config = loadConfig({ ...process.env, API_TOKEN: TEST_TOKEN, LOG_LEVEL: 'debug' }, PROCESS_REGISTRY);
     const app = await buildServer(
       { orm: api.db.orm, client: api.temporal.client, config, registry: PROCESS_REGISTRY },
       { write: (line: string) => void lines.push(line) },

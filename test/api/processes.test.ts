@@ -3,7 +3,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { DISABLED_NOTE, MANAGED_BY } from '../../temporal/schedule-options';
 import { scheduleIdFor } from '../../temporal/ids';
-import { reconcileSchedules } from '../../processes/reconcile';
+import { reconcileSchedules } from '../../temporal/reconcile';
 import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { AUTH, buildTestApi, type TestApi } from './helpers';

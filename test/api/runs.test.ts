@@ -4,7 +4,7 @@ import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { buildApp } from '../../api/app';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { scheduleIdFor } from '../../temporal/ids';
-import { reconcileSchedules } from '../../processes/reconcile';
+import { reconcileSchedules } from '../../temporal/reconcile';
 import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { PROCESS_REGISTRY } from '../../processes/registry';
 import { loadConfig } from '../../config';
 import type { Env } from '../../config/parse';
 import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
-import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../temporal/search-attributes';
+import { CUSTOM_SEARCH_ATTRIBUTES, PROCESS_SEARCH_ATTRIBUTE } from '../../platform/search-attributes';
 
 /*
  * docker-compose.yml can't be run on a machine without a Docker engine, so these tests read it: which variables it
@@ -398,18 +399,18 @@ describe('docker-compose.yml', () => {
   });
 
   it.each(APP_SERVICES)('gives %s, with an empty .env, settings that loadConfig accepts', (name) => {
-    const config = loadConfig(environment(name, withToken()));
+    const config = loadConfig(environment(name, withToken()), PROCESS_REGISTRY);
     expect(config.databaseUrl).toMatch(/^postgres:\/\/[^@]+@postgresql:5432\/behflow$/);
     expect(config.temporalAddress).toBe('temporal:7233');
   });
 
   it("uses config's own defaults, so the stack behaves like `npm start` until .env says otherwise", () => {
-    const baseline = loadConfig({});
+    const baseline = loadConfig({}, PROCESS_REGISTRY);
     const differing = Object.entries(rawEnvironment('worker')).flatMap(([key, value]) => {
       const refs = references(value);
       const ref = refs[0];
       if (refs.length !== 1 || ref?.operator !== ':-' || ref.name !== key) return [];
-      return JSON.stringify(loadConfig({ [key]: ref.argument })) === JSON.stringify(baseline)
+      return JSON.stringify(loadConfig({ [key]: ref.argument }, PROCESS_REGISTRY)) === JSON.stringify(baseline)
         ? []
         : [`${key} defaults to ${JSON.stringify(ref.argument)}`];
     });
@@ -424,8 +425,9 @@ describe('docker-compose.yml', () => {
         BEHFLOW_TIMEZONE: 'UTC',
         LOG_LEVEL: 'debug',
       }),
+      PROCESS_REGISTRY,
     );
-    expect(config.reschedule).toEqual({ hour: 8, minute: 5, timezone: 'UTC' });
+    expect(config.processSchedules.reschedule_remaining_tasks).toEqual({ hour: 8, minute: 5, timezone: 'UTC' });
     expect(config.logLevel).toBe('debug');
   });
 
@@ -490,12 +492,12 @@ describe('docker-compose.yml', () => {
   it.each<Env>([{}, { TEMPORAL_NAMESPACE: 'behflow' }])(
     'has Temporal, its UI, the search-attribute job and the app agree on the namespace (.env %j)',
     (dotEnv) => {
-      const expected = dotEnv.TEMPORAL_NAMESPACE ?? loadConfig({}).temporalNamespace;
+      const expected = dotEnv.TEMPORAL_NAMESPACE ?? loadConfig({}, PROCESS_REGISTRY).temporalNamespace;
       expect(environment('temporal', dotEnv).DEFAULT_NAMESPACE).toBe(expected);
       expect(environment('temporal-ui', dotEnv).TEMPORAL_DEFAULT_NAMESPACE).toBe(expected);
       expect(environment('temporal-admin-tools', dotEnv).TEMPORAL_NAMESPACE).toBe(expected);
       for (const name of APP_SERVICES) {
-        expect(loadConfig(environment(name, withToken(dotEnv))).temporalNamespace).toBe(expected);
+        expect(loadConfig(environment(name, withToken(dotEnv)), PROCESS_REGISTRY).temporalNamespace).toBe(expected);
       }
     },
   );
@@ -568,7 +570,9 @@ describe('docker-compose.yml', () => {
       const hostPort = dotEnv.TEMPORAL_UI_PORT ?? '8233';
       expect(ports).toEqual([`127.0.0.1:${hostPort}:8080`]);
       expect(environment('temporal-ui', dotEnv).TEMPORAL_ADDRESS).toBe('temporal:7233');
-      expect(loadConfig(environment('worker', dotEnv)).temporalUiUrl).toBe(`http://localhost:${hostPort}`);
+      expect(loadConfig(environment('worker', dotEnv), PROCESS_REGISTRY).temporalUiUrl).toBe(
+        `http://localhost:${hostPort}`,
+      );
     },
   );
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../../config';
+import { loadConfig, processScheduleVariables } from '../../config';
+import { PROCESS_REGISTRY } from '../../processes/registry';
 import type { Env } from '../../config/parse';
 import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
 
@@ -24,7 +25,11 @@ const entries: Entry[] = lines.flatMap((line, index) => {
   if (!match) return [];
   return [{ name: match[2]!, value: match[3]!, commented: match[1] !== undefined, comment: lines[index - 1] ?? '' }];
 });
-const configVariables = variablesReadByConfig();
+/** What config/ reads by itself, and the seed's own schedule settings (declared by the reschedule entry). */
+const SEED_SCHEDULE_VARIABLES = ['RESCHEDULE_HOUR', 'RESCHEDULE_MINUTE'];
+const configVariables = new Set([...variablesReadByConfig(), ...SEED_SCHEDULE_VARIABLES]);
+/** Read for the registry's processes: their generic PROCESS_<NAME>_* names and older aliases, listed nowhere. */
+const processVariables = variablesReadByConfig(PROCESS_REGISTRY);
 const active = (): Env => Object.fromEntries(entries.filter((e) => !e.commented).map((e) => [e.name, e.value]));
 
 describe('.env.example', () => {
@@ -42,8 +47,14 @@ describe('.env.example', () => {
   });
 
   it('lists nothing that nobody reads', () => {
-    const known = new Set([...configVariables, ...API_VARIABLES, ...COMPOSE_VARIABLES]);
+    const known = new Set([...configVariables, ...API_VARIABLES, ...COMPOSE_VARIABLES, ...processVariables]);
     expect(entries.map((e) => e.name).filter((name) => !known.has(name))).toEqual([]);
+  });
+
+  it("lists no process's own variables, only the PROCESS_<NAME>_* pattern: adding a process leaves it alone", () => {
+    const perProcess = PROCESS_REGISTRY.flatMap((d) => Object.values(processScheduleVariables(d.name)));
+    expect(entries.map((e) => e.name).filter((name) => perProcess.includes(name))).toEqual([]);
+    expect(lines.join('\n')).toMatch(/PROCESS_<NAME>_HOUR, PROCESS_<NAME>_MINUTE and PROCESS_<NAME>_TIMEZONE/);
   });
 
   it('lists each variable once', () => {
@@ -57,7 +68,7 @@ describe('.env.example', () => {
   });
 
   it("shows config's defaults: a copy of it as .env configures exactly what no .env does", () => {
-    expect(loadConfig(active())).toEqual(loadConfig({}));
+    expect(loadConfig(active(), PROCESS_REGISTRY)).toEqual(loadConfig({}, PROCESS_REGISTRY));
   });
 
   it('comments out the variables that are unset by default, with an example value that config accepts', () => {
@@ -66,7 +77,7 @@ describe('.env.example', () => {
       expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL']),
     );
     for (const entry of commented) {
-      expect(() => loadConfig({ [entry.name]: entry.value })).not.toThrow();
+      expect(() => loadConfig({ [entry.name]: entry.value }, PROCESS_REGISTRY)).not.toThrow();
     }
     expect(entries.find((e) => e.name === 'DATABASE_URL')?.comment).toMatch(/embedded PostgreSQL under \.data/);
   });

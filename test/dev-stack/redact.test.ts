@@ -27,7 +27,7 @@ describe('maskUrlPassword', () => {
 
 describe('describeStack', () => {
   it('never prints the database password', () => {
-    const config = loadConfig({});
+    const config = loadConfig({}, []);
     const lines = describeStack(
       {
         databaseUrl: 'postgres://app:hunter2@127.0.0.1:54329/behflow',

@@ -1,7 +1,7 @@
 import { parseArchiveConfig } from '../../activities/archive-completed-tasks';
 import { parseRescheduleConfig } from '../../activities/reschedule-remaining-tasks';
 import { PROCESS_REGISTRY } from '../../processes/registry';
-import { parseScheduleConfig } from '../../processes/schedule-config';
+import { parseSchedule } from '../../config/schedule';
 import { USER_A } from '../helpers/fixtures';
 
 describe('reschedule process_config', () => {
@@ -51,7 +51,7 @@ describe('archive process_config', () => {
 
 describe('schedule_config', () => {
   it('accepts and canonicalises a good one', () => {
-    expect(parseScheduleConfig({ hour: 7, minute: 30, timezone: 'asia/tehran' })).toEqual({
+    expect(parseSchedule({ hour: 7, minute: 30, timezone: 'asia/tehran' }, 'schedule_config')).toEqual({
       hour: 7,
       minute: 30,
       timezone: 'Asia/Tehran',
@@ -62,8 +62,15 @@ describe('schedule_config', () => {
     [{ hour: 24, minute: 0, timezone: 'UTC' }, 'schedule_config.hour must be a whole number from 0 to 23'],
     [{ hour: 1, minute: 60, timezone: 'UTC' }, 'schedule_config.minute must be a whole number from 0 to 59'],
     [{ hour: 1, minute: 0, timezone: 'Nowhere/City' }, 'schedule_config.timezone must be an IANA time zone'],
+    [{ hour: 1, minute: 0 }, 'schedule_config.timezone must be an IANA time zone'],
+    [{ hour: 1.5, minute: 0, timezone: 'UTC' }, 'schedule_config.hour must be a whole number from 0 to 23'],
+    [
+      { hour: 1, minute: 0, timezone: 'UTC', day: 2 },
+      'schedule_config.day is not a known key; allowed keys are: hour, minute, timezone',
+    ],
+    ['07:30', 'schedule_config must be a JSON object'],
   ])('rejects %j', (raw, message) => {
-    expect(() => parseScheduleConfig(raw)).toThrow(message);
+    expect(() => parseSchedule(raw, 'schedule_config')).toThrow(message);
   });
 });
 
@@ -74,8 +81,10 @@ describe('the registry', () => {
     }
   });
 
-  it('names workflows that the workflow bundle exports', async () => {
-    const workflows = await import('../../workflows');
-    for (const definition of PROCESS_REGISTRY) expect(typeof workflows[definition.workflowType]).toBe('function');
+  it('names workflows that their modules export', async () => {
+    for (const { workflow } of PROCESS_REGISTRY) {
+      const exported = (await import(workflow.module)) as Record<string, unknown>;
+      expect(typeof exported[workflow.type]).toBe('function');
+    }
   });
 });

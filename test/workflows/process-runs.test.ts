@@ -6,7 +6,7 @@ import { loadConfig } from '../../config';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { scheduleIdFor } from '../../temporal/ids';
 import { ensureProcessRows } from '../../processes/process-rows';
-import { reconcileSchedules } from '../../processes/reconcile';
+import { reconcileSchedules } from '../../temporal/reconcile';
 import { formatLocalDate, localDateAt, startOfDay } from '../../time';
 import { silentLogger } from '../../platform/logger';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
@@ -22,7 +22,7 @@ import {
 import { holdingActivity } from '../helpers/holding-activity';
 
 const ZONE = 'Asia/Tehran';
-const config = loadConfig({ BEHFLOW_TIMEZONE: ZONE });
+const config = loadConfig({ BEHFLOW_TIMEZONE: ZONE }, PROCESS_REGISTRY);
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const ARCHIVE = 'archive_completed_tasks';
 

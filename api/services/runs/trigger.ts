@@ -162,7 +162,7 @@ async function startRun(
     executionId: ids.executionId,
   };
   try {
-    const handle = await deps.client.workflow.start(definition.workflowType, {
+    const handle = await deps.client.workflow.start(definition.workflow.type, {
       taskQueue: deps.config.taskQueue,
       workflowId: ids.workflowId,
       args: [input],

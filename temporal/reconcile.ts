@@ -1,14 +1,18 @@
-import type { Client, ScheduleHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config';
+import { InvalidProcessConfigError } from '../config/process-config';
 import { TriggerType } from '../db/entities';
 import type { Orm } from '../db/orm';
-import { listLiveProcesses } from './catalog';
-import { InvalidProcessConfigError } from './config-error';
-import type { ProcessDefinition } from './definition';
-import { formatIsoWithOffset } from '../time';
 import type { Logger } from '../platform/logger';
-import { MANAGED_BY, type ScheduleSettings } from '../temporal/schedule-options';
-import { scheduleIdFor } from '../temporal/ids';
-import { syncProcessSchedule, type SyncOutcome } from '../temporal/schedules';
+import type { Services } from '../platform/services';
+import { listLiveProcesses } from '../processes/catalog';
+import type { ProcessDefinition } from '../processes/definition';
+import { ensureProcessRows } from '../processes/process-rows';
+import { PROCESS_REGISTRY } from '../processes/registry';
+import { formatIsoWithOffset } from '../time';
+import { scheduleIdFor } from './ids';
+import { MANAGED_BY, type ScheduleSettings } from './schedule-options';
+import { describeSchedule, syncSchedule, type SyncOutcome } from './schedules';
 
 export interface ReconcileDeps {
   readonly orm: Orm;
@@ -40,32 +44,23 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
     (e) => e.process.triggerType === TriggerType.TimeBased,
   );
   const wanted = new Set<string>();
-  const scheduled: { name: string; timezone: string; handle: ScheduleHandle }[] = [];
+  const scheduled: { name: string; timezone: string }[] = [];
 
-  for (const { process, implementation, definition } of entries) {
+  for (const { process, implementation, definition, schedule } of entries) {
     // A row that exists keeps its schedule even when it cannot be updated now (bad config).
     wanted.add(scheduleIdFor(process.name, settings));
     if (!definition) {
       logger.warn(`No implementation "${implementation}" is registered for automated process "${process.name}"`);
       report.invalid.push(process.name);
-      continue;
-    }
-    try {
-      for (const outcome of await syncProcessSchedule(client, process, definition, settings)) {
+    } else if (schedule === null || schedule instanceof InvalidProcessConfigError) {
+      const why = schedule?.message ?? 'schedule_config is missing';
+      logger.error(`Automated process "${process.name}" has a bad schedule: ${why}`);
+      report.invalid.push(process.name);
+    } else {
+      for (const outcome of await syncSchedule(client, process, schedule, definition, settings)) {
         report[outcome].push(process.name);
       }
-    } catch (err) {
-      if (!(err instanceof InvalidProcessConfigError)) throw err;
-      logger.error(`Automated process "${process.name}" has a bad schedule: ${err.message}`);
-      report.invalid.push(process.name);
-      continue;
-    }
-    if (process.isEnabled) {
-      scheduled.push({
-        name: process.name,
-        timezone: process.scheduleConfig?.timezone ?? 'UTC',
-        handle: client.schedule.getHandle(scheduleIdFor(process.name, settings)),
-      });
+      if (process.isEnabled) scheduled.push({ name: process.name, timezone: schedule.timezone });
     }
   }
 
@@ -77,18 +72,37 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
     report.deleted.push(String(memo.process ?? summary.scheduleId));
   }
 
-  await logScheduledJobs(scheduled, logger);
+  await logScheduledJobs(client, settings, scheduled, logger);
   return report;
+}
+
+/** Process rows from the registry and the settings, then schedules from the rows: what every start does. */
+export async function syncProcessesAndSchedules(
+  services: Services,
+  config: Config,
+  logger: Logger,
+  registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
+): Promise<ReconcileReport> {
+  await ensureProcessRows(services.orm, registry, config, logger);
+  return reconcileSchedules({
+    orm: services.orm,
+    client: services.client,
+    registry,
+    settings: { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes },
+    logger,
+  });
 }
 
 /** The seed's startup lines: "Scheduled jobs: N", then each job's next run in its own zone. */
 async function logScheduledJobs(
-  jobs: readonly { name: string; timezone: string; handle: ScheduleHandle }[],
+  client: Client,
+  settings: ScheduleSettings,
+  jobs: readonly { name: string; timezone: string }[],
   logger: Logger,
 ): Promise<void> {
   logger.info(`Scheduled jobs: ${jobs.length}`);
   for (const job of jobs) {
-    const next = (await job.handle.describe()).info.nextActionTimes[0];
+    const next = (await describeSchedule(client, job.name, settings))?.info.nextActionTimes[0];
     const when = next ? formatIsoWithOffset(job.timezone, next.getTime()).replace('T', ' ') : 'none';
     logger.info(`  - ${job.name}: next run at ${when}`);
   }

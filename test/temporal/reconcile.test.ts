@@ -5,7 +5,7 @@ import { PROCESS_REGISTRY } from '../../processes/registry';
 import { DISABLED_NOTE } from '../../temporal/schedule-options';
 import { scheduleIdFor } from '../../temporal/ids';
 import { ensureProcessRows } from '../../processes/process-rows';
-import { reconcileSchedules } from '../../processes/reconcile';
+import { reconcileSchedules } from '../../temporal/reconcile';
 import { createLogger } from '../../platform/logger';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
@@ -54,7 +54,7 @@ describe('process rows from the registry and the environment', () => {
     await ensureProcessRows(
       db.orm,
       PROCESS_REGISTRY,
-      loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }),
+      loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }, PROCESS_REGISTRY),
       createLogger('error'),
     );
     const rows = await sql(
@@ -83,7 +83,7 @@ describe('process rows from the registry and the environment', () => {
     const fresh = await createTestDatabase();
     const others = await Promise.all([1, 2].map(() => initORM(fresh.url, { poolMax: 2 })));
     try {
-      const config = loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' });
+      const config = loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }, PROCESS_REGISTRY);
       const quiet = createLogger('error');
       await Promise.all([fresh.orm, ...others].map((orm) => ensureProcessRows(orm, PROCESS_REGISTRY, config, quiet)));
       expect(
@@ -104,14 +104,19 @@ describe('process rows from the registry and the environment', () => {
   it('keeps a change made another way when .env is unchanged, and applies an edited .env', async () => {
     const quiet = createLogger('error');
     await setRow(RESCHEDULE, `schedule_config = '{"hour": 9, "minute": 0, "timezone": "Asia/Tehran"}'`);
-    await ensureProcessRows(db.orm, PROCESS_REGISTRY, loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }), quiet);
+    await ensureProcessRows(
+      db.orm,
+      PROCESS_REGISTRY,
+      loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }, PROCESS_REGISTRY),
+      quiet,
+    );
     const [kept] = await sql(db.orm, 'SELECT schedule_config FROM automated_processes WHERE name = ?', [RESCHEDULE]);
     expect(kept).toEqual({ schedule_config: { hour: 9, minute: 0, timezone: 'Asia/Tehran' } });
 
     await ensureProcessRows(
       db.orm,
       PROCESS_REGISTRY,
-      loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran', RESCHEDULE_HOUR: '8', RESCHEDULE_MINUTE: '15' }),
+      loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran', RESCHEDULE_HOUR: '8', RESCHEDULE_MINUTE: '15' }, PROCESS_REGISTRY),
       quiet,
     );
     const [edited] = await sql(db.orm, 'SELECT schedule_config FROM automated_processes WHERE name = ?', [RESCHEDULE]);
