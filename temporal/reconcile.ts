@@ -78,7 +78,7 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
 
 /** Process rows from the registry and the settings, then schedules from the rows: what every start does. */
 export async function syncProcessesAndSchedules(
-  services: Services,
+  services: Pick<Services, 'orm' | 'client'>,
   config: Config,
   logger: Logger,
   registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
