@@ -122,7 +122,7 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
             after: batch.selected === batchSize && batch.last ? batch.last : `(${windowEnd},0)`,
             pagesPerBatch: nextPagesPerBatch(walk.pagesPerBatch, batch.selected, batchSize),
           };
-          progress = record(progress, batch, walk);
+          progress = progressAfterBatch(progress, batch, walk);
           // Even after a window with nothing to move: a long stretch of such windows must not look dead.
           ctx.heartbeat(progress);
         }
@@ -130,7 +130,7 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
         for (;;) {
           throwIfCancelled(ctx);
           const batch = await moveBatch(orm, plan, batchSize, null);
-          progress = record(progress, batch, walk);
+          progress = progressAfterBatch(progress, batch, walk);
           if (batch.selected > 0) ctx.heartbeat(progress);
           if (batch.selected < batchSize) break;
         }
@@ -152,7 +152,7 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
   };
 }
 
-function record(progress: RescheduleProgress, batch: BatchOutcome, walk: HeapWalk): RescheduleProgress {
+function progressAfterBatch(progress: RescheduleProgress, batch: BatchOutcome, walk: HeapWalk): RescheduleProgress {
   return {
     ...progress,
     tasksRescheduled: progress.tasksRescheduled + batch.moved,
