@@ -1,8 +1,7 @@
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time';
 import { TriggerType } from '../../../db/entities';
 import { findLiveProcess } from '../../../processes/catalog';
 import { scheduleIdFor } from '../../../temporal/ids';
+import { backfillSchedule } from '../../../temporal/schedules';
 import { formatIsoWithOffset } from '../../../time';
 import { ApiError, badRequest, notFound } from '../../errors';
 import {
@@ -56,8 +55,8 @@ export async function backfillRuns(
       `process "${name}" is implemented by "${entry.implementation}", which is not registered in this deployment, so it cannot run`,
     );
   }
-  const timezone = process.scheduleConfig?.timezone;
-  if (process.triggerType !== TriggerType.TimeBased || !timezone) {
+  const { schedule } = entry;
+  if (process.triggerType !== TriggerType.TimeBased || !schedule || schedule instanceof Error) {
     throw new ApiError(
       409,
       'NO_SCHEDULE',
@@ -67,12 +66,8 @@ export async function backfillRuns(
   }
 
   const scheduleId = scheduleIdFor(process.name, deps.config);
-  const handle = deps.client.schedule.getHandle(scheduleId);
-  let paused: boolean;
-  try {
-    paused = (await handle.describe()).state.paused;
-  } catch (err) {
-    if (!(err instanceof ScheduleNotFoundError)) throw err;
+  const started = await backfillSchedule(deps.client, process.name, deps.config, range);
+  if (!started) {
     throw new ApiError(
       409,
       'SCHEDULE_MISSING',
@@ -80,12 +75,7 @@ export async function backfillRuns(
         'restart the worker or run "npm run schedules:reload" to create it',
     );
   }
-  const times = await matchingTimes(deps.client, scheduleId, range.start, range.end);
-  if (times.length > 0) {
-    await handle.backfill([
-      { start: new Date(range.start), end: new Date(range.end), overlap: ScheduleOverlapPolicy.BUFFER_ALL },
-    ]);
-  }
+  const { times, paused } = started;
   return {
     process_name: process.name,
     schedule_id: scheduleId,
@@ -93,7 +83,7 @@ export async function backfillRuns(
     end: new Date(range.end).toISOString(),
     overlap: 'BUFFER_ALL',
     count: times.length,
-    times: times.slice(0, MAX_BACKFILL_TIMES_LISTED).map((t) => formatIsoWithOffset(timezone, t)),
+    times: times.slice(0, MAX_BACKFILL_TIMES_LISTED).map((t) => formatIsoWithOffset(schedule.timezone, t)),
     times_truncated: times.length > MAX_BACKFILL_TIMES_LISTED,
     web_ui_url: scheduleUiUrl(deps.config, scheduleId),
     message:
@@ -103,18 +93,4 @@ export async function backfillRuns(
           (paused ? ' (the schedule is paused, which stops only its own runs, not a backfill)' : '') +
           `; GET /processes/${process.name}/executions shows them`,
   };
-}
-
-/**
- * The schedule's times in [start, end], from Temporal. Its query excludes the start, backfill
- * includes it: ask from a millisecond earlier.
- */
-async function matchingTimes(client: Client, scheduleId: string, start: number, end: number): Promise<number[]> {
-  const response = await client.workflowService.listScheduleMatchingTimes({
-    namespace: client.options.namespace,
-    scheduleId,
-    startTime: msNumberToTs(start - 1),
-    endTime: msNumberToTs(end),
-  });
-  return (response.startTime ?? []).map((t) => tsToMs(t));
 }
