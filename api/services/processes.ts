@@ -102,9 +102,10 @@ export function processService(deps: AppDeps) {
     },
 
     async update(name: string, body: UpdateProcessBody): Promise<ProcessView> {
-      await changing(name, (touchTemporal) =>
+      const entry = await changing(name, (touchTemporal) =>
         fork().transactional(async (em) => {
-          const { process, definition } = await requireLive(em, name);
+          const entry = await requireLive(em, name);
+          const { process, definition } = entry;
           if (body.description !== undefined) process.description = body.description;
           if (body.config !== undefined) {
             if (definition) validConfig(definition, body.config);
@@ -129,9 +130,10 @@ export function processService(deps: AppDeps) {
             ? apiPause(process.isEnabled, process.isEnabled ? undefined : DISABLED_NOTE)
             : undefined;
           await sync(process, definition, explicit);
+          return entry;
         }),
       );
-      return view(name);
+      return toProcessView(deps, fork(), entry);
     },
 
     async remove(name: string): Promise<void> {
@@ -158,16 +160,17 @@ export function processService(deps: AppDeps) {
     },
 
     async setEnabled(name: string, enabled: boolean, note: string | undefined): Promise<ProcessView> {
-      await changing(name, (touchTemporal) =>
+      const entry = await changing(name, (touchTemporal) =>
         fork().transactional(async (em) => {
-          const { process, definition } = await requireLive(em, name);
-          process.isEnabled = enabled;
+          const entry = await requireLive(em, name);
+          entry.process.isEnabled = enabled;
           await em.flush();
           touchTemporal();
-          await sync(process, definition, apiPause(enabled, note));
+          await sync(entry.process, entry.definition, apiPause(enabled, note));
+          return entry;
         }),
       );
-      return view(name);
+      return toProcessView(deps, fork(), entry);
     },
   };
 }
