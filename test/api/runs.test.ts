@@ -157,7 +157,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('with wait=true answers 200 with the failed execution and its error', async () => {
     await useWorker({
-      rescheduleOverdueTasks: async () => {
+      rescheduleRemainingTasks: async () => {
         throw ApplicationFailure.nonRetryable('tasks table is locked for maintenance', 'Maintenance');
       },
     });
@@ -166,13 +166,13 @@ describe('POST /processes/:name/trigger', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       status: 'failed',
-      error_message: 'rescheduleOverdueTasks: tasks table is locked for maintenance [Maintenance]',
+      error_message: 'rescheduleRemainingTasks: tasks table is locked for maintenance [Maintenance]',
     });
   });
 
   it('answers 409 with the execution in progress, whatever started it, and starts nothing', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const first = await post(`/processes/${RESCHEDULE}/trigger`);
     expect(first.json()).toMatchObject({ status: 'running' });
     const rowsBefore = await rows(RESCHEDULE);
@@ -196,7 +196,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('answers 409 while a scheduled run is in progress', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     await api.temporal.client.schedule
       .getHandle(scheduleIdFor(RESCHEDULE, api.temporal))
       .trigger(ScheduleOverlapPolicy.SKIP);
@@ -216,7 +216,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('of two requests at once, starts one run and answers the other 409 (the race is closed)', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const before = (await rows(RESCHEDULE)).length;
 
     const answers = await Promise.all([
@@ -268,7 +268,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('with an Idempotency-Key whose run was skipped answers 409 again, and runs nothing', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const headers = { 'idempotency-key': `skip-${randomUUID()}` };
     const answers = await Promise.all([
       post(`/processes/${RESCHEDULE}/trigger`),
@@ -323,7 +323,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('ends a wait=true wait when the server closes, answering 202 with the run as it is', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const closing = await buildApp(
       { orm: api.db.orm, client: api.temporal.client, config: api.config, registry: PROCESS_REGISTRY },
       { logger: false },
