@@ -125,10 +125,11 @@ async function record(
   const start = await startManualRun(
     client,
     {
+      processName,
       workflowType,
-      workflowId,
       taskQueue,
-      input: { processName, trigger: 'manual', logicalTime: '2025-12-18T04:00:00.000Z', executionId: randomUUID() },
+      ids: { workflowId, executionId: randomUUID() },
+      logicalTime: '2025-12-18T04:00:00.000Z',
     },
     new AbortController().signal,
   );

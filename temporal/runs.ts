@@ -10,14 +10,17 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ProcessRunInput, ProcessRunOutcome } from '../workflows';
 import { executionOpenedUpdate, RUN_NOT_STARTED } from '../workflows/execution-opened';
 import { describeFailure } from '../workflows/run-and-record';
+import type { ManualRunIds } from './ids';
 import { PROCESS_KEY } from './schedule-options';
 
-/** A manual run to start: its workflow (ids from manualRunIds) and what the workflow gets. */
+/** A manual run to start: its process, workflow and ids (from manualRunIds). */
 export interface ManualRun {
+  readonly processName: string;
   readonly workflowType: string;
-  readonly workflowId: string;
   readonly taskQueue: string;
-  readonly input: ProcessRunInput & { readonly executionId: string };
+  readonly ids: ManualRunIds;
+  /** The instant the run is for; defaults to now. */
+  readonly logicalTime?: string;
 }
 
 /** How far a manual run got. */
@@ -36,13 +39,19 @@ export type ManualRunStart =
  * run. `signal` bounds the wait for a worker.
  */
 export async function startManualRun(client: Client, run: ManualRun, signal: AbortSignal): Promise<ManualRunStart> {
-  const { workflowId } = run;
+  const { workflowId, executionId } = run.ids;
+  const input: ProcessRunInput = {
+    processName: run.processName,
+    trigger: 'manual',
+    logicalTime: run.logicalTime ?? new Date().toISOString(),
+    executionId,
+  };
   const start = new WithStartWorkflowOperation(run.workflowType, {
     taskQueue: run.taskQueue,
     workflowId,
-    args: [run.input],
-    typedSearchAttributes: [{ key: PROCESS_KEY, value: run.input.processName }],
-    memo: { process: run.input.processName },
+    args: [input],
+    typedSearchAttributes: [{ key: PROCESS_KEY, value: run.processName }],
+    memo: { process: run.processName },
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
   });

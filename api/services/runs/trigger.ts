@@ -83,19 +83,10 @@ export async function triggerRun(deps: RunDeps, request: TriggerRequest): Promis
     const openWait = request.wait ? undefined : deadline(request.openWaitMs ?? OPEN_WAIT_MS, request.signal);
     let start: ManualRunStart;
     try {
+      const run = { processName: process.name, workflowType: definition.workflowType, ids };
       start = await startManualRun(
         deps.client,
-        {
-          workflowType: definition.workflowType,
-          workflowId: ids.workflowId,
-          taskQueue: deps.config.taskQueue,
-          input: {
-            processName: process.name,
-            trigger: 'manual',
-            logicalTime: new Date().toISOString(),
-            executionId: ids.executionId,
-          },
-        },
+        { ...run, taskQueue: deps.config.taskQueue },
         (openWait ?? outcomeWait).signal,
       );
     } finally {
@@ -116,8 +107,11 @@ async function started(
   outcomeWait: AbortSignal | undefined,
 ): Promise<TriggerOutcome> {
   switch (start.kind) {
-    case 'pending':
-      return answer(deps, { ...run, runId: start.runId }, 'pending');
+    case 'pending': {
+      // The wait was given up (deadline, or the server stopping): the row, if the run opened it meanwhile.
+      const execution = await findExecutionView(deps.orm.em.fork(), deps.config, run.executionId);
+      return answer(deps, { ...run, runId: start.runId }, execution?.status ?? 'pending');
+    }
     case 'opened': {
       const ref = { ...run, runId: start.runId };
       return outcomeWait ? awaitOutcome(deps, ref, outcomeWait) : answer(deps, ref, ExecutionStatus.Running);
