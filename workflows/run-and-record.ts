@@ -98,9 +98,10 @@ export async function runAndRecord(
 }
 
 /**
- * A run that ends in the activation that answered the update would otherwise end before the
- * handler returns, and the caller would get "workflow completed" instead of the answer. Issues no
- * command, so older histories replay unchanged.
+ * A run that ends right after answering lets the update's handler finish first (Temporal's advice
+ * for handlers), rather than rely on the order the SDK settles both in one activation; an unfinished
+ * handler is abandoned and its caller told the workflow completed. Issues no command, so older
+ * histories replay unchanged.
  */
 function answersDelivered(): Promise<void> {
   return CancellationScope.nonCancellable(() => condition(allHandlersFinished));
