@@ -80,12 +80,12 @@ export interface RescheduleProgress {
 }
 
 export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
-  return {
+  const activities = {
     /**
      * Moves every overdue task to the run's day at its own local time, in committed batches.
      * Safe to retry: moved tasks no longer match, and counts come from the audit rows.
      */
-    async rescheduleOverdueTasks(run: RunContext): Promise<ProcessResult> {
+    async rescheduleRemainingTasks(run: RunContext): Promise<ProcessResult> {
       const config = failOnBadConfig(() => parseRescheduleConfig(run.processConfig));
       const day = parseLocalDate(run.day);
       const plan = {
@@ -149,6 +149,14 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
         task_details_truncated: progress.tasksRescheduled > details.length,
       };
     },
+  };
+  return {
+    ...activities,
+    /**
+     * @deprecated The work activity's name before the `one-name-per-process` patch: runs started by
+     * older workflow code (v1, v2 histories) still schedule it. Remove once no such run can be running.
+     */
+    rescheduleOverdueTasks: activities.rescheduleRemainingTasks,
   };
 }
 

@@ -14,11 +14,14 @@ import { PROCESS_REGISTRY } from '../processes/registry';
 import { ensureProcessRows } from '../processes/process-rows';
 import { silentLogger } from '../platform/logger';
 import { startStack } from '../dev-stack';
+import { startManualRun, type ManualRunStart } from '../temporal/runs';
 
 /**
  * `npm run histories:record`: runs real workflows (a success, a failure, a retried activity, a
- * skipped overlap) and saves their event histories to test/histories/, where the replay test
- * checks every future version of the workflow code against them. Uses DATABASE_URL and
+ * skipped overlap, a run that fails before opening its row) and saves their event histories to
+ * test/histories/, where the replay test checks every future version of the workflow code against
+ * them. Each run is started as the API starts one (update-with-start with the executionOpened
+ * update, temporal/runs.ts), so the histories hold the update too. Uses DATABASE_URL and
  * TEMPORAL_ADDRESS when set, else starts a throwaway stack.
  */
 const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
@@ -26,7 +29,7 @@ const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
  * Histories are kept per workflow version, so the replay test proves every patch() branch: bump this
  * when a workflow change ships a patch, and keep the older files.
  */
-const VERSION = 'v2';
+const VERSION = 'v3';
 
 async function run(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -50,9 +53,9 @@ async function run(): Promise<void> {
       workflowsPath: require.resolve('../workflows'),
       activities: {
         ...real,
-        async rescheduleOverdueTasks(runContext: RunContext) {
+        async rescheduleRemainingTasks(runContext: RunContext) {
           const scenario = (runContext.processConfig as { scenario?: string }).scenario;
-          return real.rescheduleOverdueTasks({ ...runContext, processConfig: {} }).then((result) => {
+          return real.rescheduleRemainingTasks({ ...runContext, processConfig: {} }).then((result) => {
             if (scenario === 'fail') throw ApplicationFailure.nonRetryable('simulated failure', 'Simulated');
             return result;
           });
@@ -70,33 +73,20 @@ async function run(): Promise<void> {
     });
 
     await worker.runUntil(async () => {
-      const runs: { name: string; workflowType: string; processName: string; expectFailure?: boolean }[] = [
-        {
-          name: 'reschedule-success',
-          workflowType: 'rescheduleRemainingTasks',
-          processName: 'reschedule_remaining_tasks',
-        },
-        {
-          name: 'archive-retried-activity',
-          workflowType: 'archiveCompletedTasks',
-          processName: 'archive_completed_tasks',
-        },
-      ];
-      for (const r of runs) await record(client, taskQueue, r.name, r.workflowType, r.processName, false);
+      const recorder = { client, taskQueue };
+      await record(recorder, 'reschedule-success', 'rescheduleRemainingTasks', 'reschedule_remaining_tasks', 'opened');
+      await record(recorder, 'archive-retried-activity', 'archiveCompletedTasks', 'archive_completed_tasks', 'opened');
+      // beginExecution refuses a process that does not exist: the update fails, and so does the run.
+      await record(recorder, 'reschedule-not-started', 'rescheduleRemainingTasks', 'no_such_process', 'not-started');
 
       await orm.em
         .getConnection()
         .execute(
           `UPDATE automated_processes SET process_config = '{"scenario": "fail"}' WHERE name = 'reschedule_remaining_tasks'`,
         );
-      await record(
-        client,
-        taskQueue,
-        'reschedule-failure',
-        'rescheduleRemainingTasks',
-        'reschedule_remaining_tasks',
-        true,
-      );
+      await record(recorder, 'reschedule-failure', 'rescheduleRemainingTasks', 'reschedule_remaining_tasks', 'opened', {
+        runFails: true,
+      });
 
       // A run in progress, then a second start of the same process: the second is skipped.
       await orm.em
@@ -110,14 +100,7 @@ async function run(): Promise<void> {
         args: [{ processName: 'archive_completed_tasks', logicalTime: '2025-12-18T04:00:00.000Z' }],
       });
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      await record(
-        client,
-        taskQueue,
-        'archive-skipped-overlap',
-        'archiveCompletedTasks',
-        'archive_completed_tasks',
-        false,
-      );
+      await record(recorder, 'archive-skipped-overlap', 'archiveCompletedTasks', 'archive_completed_tasks', 'skipped');
       releaseHeld();
       await first.result();
     });
@@ -129,24 +112,35 @@ async function run(): Promise<void> {
   }
 }
 
+/** Starts a run as the API does, checks how its start went and how it ended, and saves its history. */
 async function record(
-  client: Client,
-  taskQueue: string,
+  { client, taskQueue }: { client: Client; taskQueue: string },
   name: string,
   workflowType: string,
   processName: string,
-  expectFailure: boolean,
+  expectedStart: ManualRunStart['kind'],
+  { runFails = false } = {},
 ): Promise<void> {
-  const handle = await client.workflow.start(workflowType, {
-    taskQueue,
-    workflowId: `history-${name}-${randomUUID()}`,
-    args: [{ processName, logicalTime: '2025-12-18T04:00:00.000Z' }],
-  });
+  const workflowId = `history-${name}-${randomUUID()}`;
+  const start = await startManualRun(
+    client,
+    {
+      processName,
+      workflowType,
+      taskQueue,
+      ids: { workflowId, executionId: randomUUID() },
+      logicalTime: '2025-12-18T04:00:00.000Z',
+    },
+    new AbortController().signal,
+  );
+  if (start.kind !== expectedStart) throw new Error(`${name}: start was ${start.kind}, expected ${expectedStart}`);
+  const handle = client.workflow.getHandle(workflowId);
+  const fails = runFails || expectedStart === 'not-started';
   try {
     await handle.result();
-    if (expectFailure) throw new Error(`${name} was expected to fail`);
+    if (fails) throw new Error(`${name} was expected to fail`);
   } catch (err) {
-    if (!(expectFailure && err instanceof WorkflowFailedError)) throw err;
+    if (!(fails && err instanceof WorkflowFailedError)) throw err;
   }
   const history = await handle.fetchHistory();
   writeFileSync(path.join(OUT_DIR, `${VERSION}-${name}.json`), `${historyToJSON(history)}\n`);

@@ -80,7 +80,7 @@ it('down for a few seconds mid-run: the activity retries and the run completes w
   expect(await checkRun(stack.pool, run.execution_id, ZONE)).toEqual(perfectRun(BIG.overdue));
   expect(await workflowStatus(stack.client, run.workflow_id ?? '', run.workflow_run_id ?? undefined)).toBe('COMPLETED');
   const attempts = (await activityAttempts(stack.client, run.workflow_id ?? '', run.workflow_run_id ?? undefined))
-    .starts.rescheduleOverdueTasks;
+    .starts.rescheduleRemainingTasks;
   expect(Math.max(...(attempts ?? [0]))).toBeGreaterThanOrEqual(2);
   expect(await runningWorkflows(stack.client, stack.taskQueue)).toEqual([]);
   report(
@@ -104,7 +104,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
     'the work activity exhausts its retries (it is no longer pending)',
     async () => {
       const pending = await pendingActivities(stack.client, run.workflow_id ?? '', run.workflow_run_id ?? undefined);
-      return pending.some((p) => p.type === 'rescheduleOverdueTasks') ? undefined : Date.now();
+      return pending.some((p) => p.type === 'rescheduleRemainingTasks') ? undefined : Date.now();
     },
     { timeoutMs: 300_000, intervalMs: 500 },
   );
@@ -116,7 +116,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
   const endAt = Date.now();
   expect(status).toBe('FAILED');
   expect(row.status).toBe('failed');
-  expect(row.error_message).toMatch(/^rescheduleOverdueTasks: /);
+  expect(row.error_message).toMatch(/^rescheduleRemainingTasks: /);
   expect(row.result).toMatchObject({ success: false });
 
   // What the failed run did is consistent: each move it made is audited once and matches the task.

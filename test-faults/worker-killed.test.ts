@@ -32,7 +32,7 @@ async function expectCleanFinish(run: ExecutionRow): Promise<number[]> {
   expect(await runningWorkflows(stack.client, stack.taskQueue)).toEqual([]);
   return (
     (await activityAttempts(stack.client, workflowId, run.workflow_run_id ?? undefined)).starts
-      .rescheduleOverdueTasks ?? []
+      .rescheduleRemainingTasks ?? []
   );
 }
 
@@ -89,7 +89,7 @@ it.each(KILL_PLANS.map((plan) => [plan.map((f) => `${f * 100}%`).join(', '), pla
       await stack.killWorker();
       // Temporal still sees the killed attempt as started until its heartbeat times out.
       const attemptKilled =
-        (await pendingActivities(stack.client, workflowId, runId)).find((p) => p.type === 'rescheduleOverdueTasks')
+        (await pendingActivities(stack.client, workflowId, runId)).find((p) => p.type === 'rescheduleRemainingTasks')
           ?.attempt ?? 0;
       // A batch the server had already received still commits; count once it has.
       await sleep(1_000);
@@ -102,7 +102,7 @@ it.each(KILL_PLANS.map((plan) => [plan.map((f) => `${f * 100}%`).join(', '), pla
         'Temporal retries the activity on the new worker',
         async () => {
           const work = (await pendingActivities(stack.client, workflowId, runId)).find(
-            (p) => p.type === 'rescheduleOverdueTasks',
+            (p) => p.type === 'rescheduleRemainingTasks',
           );
           if (work && work.attempt > attemptKilled && work.state.endsWith('STARTED')) return { at: Date.now(), work };
           if ((await movedCount(stack.pool, run.execution_id)) > movedAtKill) return { at: Date.now(), work };

@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
+  condition,
   isCancellation,
   log,
   patched,
@@ -12,7 +14,8 @@ import {
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, RetryState, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities';
-import type { ProcessResult, RunContext, RunTriggerName } from '../activities/run-types';
+import type { BeginExecutionOutcome, ProcessResult, RunContext, RunTriggerName } from '../activities/run-types';
+import { answerExecutionOpened } from './execution-opened';
 
 /** What a schedule (or a manual start) passes to every process workflow. */
 export interface ProcessRunInput {
@@ -31,61 +34,84 @@ export type ProcessRunOutcome =
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 const SCHEDULED_BY_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
 
-const RECORDS_OPTIONS = {
+const EXECUTION_ROW_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 } as const;
-const recordsAsActivities = proxyActivities<Activities>(RECORDS_OPTIONS);
+const executionRowsByActivity = proxyActivities<Activities>(EXECUTION_ROW_OPTIONS);
 /**
  * Opening and closing the row are short database writes on the worker that runs the workflow: as
  * local activities they skip two task-queue round trips each (the trigger latency benchmark's gap).
  */
-const recordsAsLocalActivities = namingFailures(proxyLocalActivities<Activities>(RECORDS_OPTIONS));
+const executionRowsByLocalActivity = namingActivityInFailures(proxyLocalActivities<Activities>(EXECUTION_ROW_OPTIONS));
 /** Runs recorded before this patch opened and closed their rows with (remote) activities. */
 export const LOCAL_RECORDS_PATCH = 'execution-rows-as-local-activities';
 
 /**
  * Opens the execution row, runs the process's work, and always closes the row: completed with
  * the result, or failed with the error (activity failures, timeouts and cancellation included).
+ * The executionOpened update answers as soon as the row is open (or will not be).
  */
 export async function runAndRecord(
   input: ProcessRunInput,
   work: (run: RunContext) => Promise<ProcessResult>,
 ): Promise<ProcessRunOutcome> {
+  const openedAnswer = answerExecutionOpened();
   const info = workflowInfo();
-  const records = patched(LOCAL_RECORDS_PATCH) ? recordsAsLocalActivities : recordsAsActivities;
+  const executionRows = patched(LOCAL_RECORDS_PATCH) ? executionRowsByLocalActivity : executionRowsByActivity;
   const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
   const scheduledBy = info.typedSearchAttributes.get(SCHEDULED_BY_ID);
-  const begun = await records.beginExecution({
-    executionId: input.executionId ?? uuid4(),
-    processName: input.processName,
-    trigger: input.trigger ?? (scheduledBy ? 'schedule' : 'manual'),
-    logicalTime: input.logicalTime ?? (scheduledAt ?? info.startTime).toISOString(),
-    workflowId: info.workflowId,
-    workflowRunId: info.runId,
-  });
-  if (begun.kind === 'skipped') {
-    log.warn('Skipped: another run of this process is in progress', {
-      process: input.processName,
-      runningExecutionId: begun.runningExecutionId,
-    });
-    return { success: false, skipped: true, running_execution_id: begun.runningExecutionId };
-  }
+  let opening: BeginExecutionOutcome;
   try {
-    const result = await work(begun.run);
-    await records.completeExecution(begun.run.executionId, result);
-    return result;
+    opening = await executionRows.beginExecution({
+      executionId: input.executionId ?? uuid4(),
+      processName: input.processName,
+      trigger: input.trigger ?? (scheduledBy ? 'schedule' : 'manual'),
+      logicalTime: input.logicalTime ?? (scheduledAt ?? info.startTime).toISOString(),
+      workflowId: info.workflowId,
+      workflowRunId: info.runId,
+    });
   } catch (err) {
-    await CancellationScope.nonCancellable(() => records.failExecution(begun.run.executionId, describeFailure(err)));
+    openedAnswer.notOpened(describeFailure(err));
+    await answersDelivered();
     throw err;
   }
+  if (opening.kind === 'skipped') {
+    log.warn('Skipped: another run of this process is in progress', {
+      process: input.processName,
+      runningExecutionId: opening.runningExecutionId,
+    });
+    openedAnswer.opened({ status: 'skipped', runningExecutionId: opening.runningExecutionId });
+    await answersDelivered();
+    return { success: false, skipped: true, running_execution_id: opening.runningExecutionId };
+  }
+  const { run } = opening;
+  openedAnswer.opened({ status: 'started', executionId: run.executionId, runId: info.runId });
+  try {
+    const result = await work(run);
+    await executionRows.completeExecution(run.executionId, result);
+    return result;
+  } catch (err) {
+    await CancellationScope.nonCancellable(() => executionRows.failExecution(run.executionId, describeFailure(err)));
+    throw err;
+  }
+}
+
+/**
+ * A run that ends right after answering lets the update's handler finish first (Temporal's advice
+ * for handlers), rather than rely on the order the SDK settles both in one activation; an unfinished
+ * handler is abandoned and its caller told the workflow completed. Issues no command, so older
+ * histories replay unchanged.
+ */
+function answersDelivered(): Promise<void> {
+  return CancellationScope.nonCancellable(() => condition(allHandlersFinished));
 }
 
 /**
  * A local activity fails with its own error, where a remote one fails with an ActivityFailure naming
  * it: wrap the former like the latter, so the run's error (and the Web UI) says which one failed.
  */
-function namingFailures<T extends object>(activities: T): T {
+function namingActivityInFailures<T extends object>(activities: T): T {
   return new Proxy(activities, {
     get(target, name) {
       const call = Reflect.get(target, name) as (...args: unknown[]) => Promise<unknown>;
@@ -105,7 +131,7 @@ function namingFailures<T extends object>(activities: T): T {
   });
 }
 
-/** The innermost message, prefixed with where it came from, e.g. "rescheduleOverdueTasks: timed out". */
+/** The innermost message, prefixed with where it came from, e.g. "rescheduleRemainingTasks: timed out". */
 export function describeFailure(err: unknown): string {
   if (isCancellation(err)) return 'cancelled';
   const where = err instanceof ActivityFailure ? `${err.activityType}: ` : '';

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { buildApp } from '../../api/app';
 import { PROCESS_REGISTRY } from '../../processes/registry';
-import { scheduleIdFor } from '../../temporal/ids';
+import { manualRunIds, scheduleIdFor } from '../../temporal/ids';
 import { reconcileSchedules } from '../../temporal/reconcile';
 import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
@@ -11,6 +13,9 @@ import { insertProcess } from '../helpers/fixtures';
 import { eventually, startWorker, type ActivityOverrides, type RunningWorker } from '../helpers/temporal';
 import { AUTH, buildTestApi, type TestApi } from './helpers';
 import { holdingActivity } from '../helpers/holding-activity';
+import { executionOpenedUpdate } from '../../workflows/execution-opened';
+
+const { EventType } = temporal.api.enums.v1;
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const ARCHIVE = 'archive_completed_tasks';
@@ -98,6 +103,27 @@ async function workflowsClosed(): Promise<void> {
   );
 }
 
+/** The answers of the workflow's executionOpened updates so far, from its history. */
+async function openedUpdateAnswers(workflowId: string): Promise<unknown[]> {
+  const history = await api.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const accepted = new Set(
+    events
+      .filter(
+        (e) =>
+          e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED &&
+          e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === executionOpenedUpdate.name,
+      )
+      .map((e) => String(e.eventId)),
+  );
+  return events.flatMap((e) => {
+    const completed = e.workflowExecutionUpdateCompletedEventAttributes;
+    if (!completed || !accepted.has(String(completed.acceptedEventId))) return [];
+    const payload = completed.outcome?.success?.payloads?.[0];
+    return [payload ? defaultPayloadConverter.fromPayload(payload) : { failure: completed.outcome?.failure?.message }];
+  });
+}
+
 async function allFinished(processName: string): Promise<true | undefined> {
   return (await rows(processName)).every((r) => r.status !== 'running') ? true : undefined;
 }
@@ -139,6 +165,28 @@ describe('POST /processes/:name/trigger', () => {
     expect(Date.parse(done.logical_time)).toBeGreaterThanOrEqual(before - 1000);
   });
 
+  it("answers as soon as the run has opened its row, with the workflow's executionOpened update", async () => {
+    const hold = holdingActivity();
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
+
+    const res = await post(`/processes/${RESCHEDULE}/trigger`);
+
+    // The run is still in its work activity: the answer came from the opened row, not the run's end.
+    expect(res.statusCode).toBe(202);
+    const body = res.json();
+    expect(body).toMatchObject({ status: 'running', message: expect.stringContaining('has started') });
+    expect((await rows(RESCHEDULE)).find((r) => r.execution_id === body.execution_id)).toMatchObject({
+      status: 'running',
+      workflow_id: body.workflow_id,
+    });
+    // Update-with-start: the workflow itself answered when it opened the row.
+    expect(await openedUpdateAnswers(body.workflow_id)).toEqual([
+      { status: 'started', executionId: body.execution_id, runId: body.run_id },
+    ]);
+    hold.release();
+    await eventually(() => allFinished(RESCHEDULE));
+  });
+
   it('with wait=true answers 200 with the finished execution and its result', async () => {
     await useWorker();
     const res = await post(`/processes/${ARCHIVE}/trigger?wait=true`);
@@ -157,7 +205,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('with wait=true answers 200 with the failed execution and its error', async () => {
     await useWorker({
-      rescheduleOverdueTasks: async () => {
+      rescheduleRemainingTasks: async () => {
         throw ApplicationFailure.nonRetryable('tasks table is locked for maintenance', 'Maintenance');
       },
     });
@@ -166,13 +214,13 @@ describe('POST /processes/:name/trigger', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({
       status: 'failed',
-      error_message: 'rescheduleOverdueTasks: tasks table is locked for maintenance [Maintenance]',
+      error_message: 'rescheduleRemainingTasks: tasks table is locked for maintenance [Maintenance]',
     });
   });
 
   it('answers 409 with the execution in progress, whatever started it, and starts nothing', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const first = await post(`/processes/${RESCHEDULE}/trigger`);
     expect(first.json()).toMatchObject({ status: 'running' });
     const rowsBefore = await rows(RESCHEDULE);
@@ -196,7 +244,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('answers 409 while a scheduled run is in progress', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     await api.temporal.client.schedule
       .getHandle(scheduleIdFor(RESCHEDULE, api.temporal))
       .trigger(ScheduleOverlapPolicy.SKIP);
@@ -216,7 +264,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('of two requests at once, starts one run and answers the other 409 (the race is closed)', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const before = (await rows(RESCHEDULE)).length;
 
     const answers = await Promise.all([
@@ -268,7 +316,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('with an Idempotency-Key whose run was skipped answers 409 again, and runs nothing', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const headers = { 'idempotency-key': `skip-${randomUUID()}` };
     const answers = await Promise.all([
       post(`/processes/${RESCHEDULE}/trigger`),
@@ -323,7 +371,7 @@ describe('POST /processes/:name/trigger', () => {
 
   it('ends a wait=true wait when the server closes, answering 202 with the run as it is', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const closing = await buildApp(
       { orm: api.db.orm, client: api.temporal.client, config: api.config, registry: PROCESS_REGISTRY },
       { logger: false },
@@ -360,6 +408,43 @@ describe('POST /processes/:name/trigger', () => {
         message: expect.stringContaining('beginExecution: schedule_config.timezone is missing [InvalidProcessConfig]'),
       });
     }
+    expect(await rows(ARCHIVE)).toEqual(before);
+  });
+
+  it('with an Idempotency-Key answers a retry of a run that did not open its row 409 RUN_NOT_STARTED again', async () => {
+    await useWorker({
+      beginExecution: async () => {
+        throw ApplicationFailure.nonRetryable('schedule_config.timezone is missing', 'InvalidProcessConfig');
+      },
+    });
+    const before = await rows(ARCHIVE);
+    const key = `broken-${randomUUID()}`;
+    const headers = { 'idempotency-key': key };
+    const [archive] = await sql<{ process_id: string }>(
+      api.db.orm,
+      'SELECT process_id FROM automated_processes WHERE name = ?',
+      [ARCHIVE],
+    );
+    const { workflowId } = manualRunIds({ name: ARCHIVE, processId: archive!.process_id }, api.temporal, key);
+    const first = await post(`/processes/${ARCHIVE}/trigger`, { headers });
+    const handle = api.temporal.client.workflow.getHandle(workflowId);
+    await handle.result().catch(() => undefined);
+    const { runId } = await handle.describe();
+
+    const retried = await post(`/processes/${ARCHIVE}/trigger?wait=true`, { headers });
+
+    for (const res of [first, retried]) {
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({
+        code: 'RUN_NOT_STARTED',
+        message: expect.stringContaining('beginExecution: schedule_config.timezone is missing [InvalidProcessConfig]'),
+      });
+    }
+    // The update failed with the reason, and the retry met the ended run instead of starting another.
+    expect(await openedUpdateAnswers(workflowId)).toEqual([
+      { failure: 'beginExecution: schedule_config.timezone is missing [InvalidProcessConfig]' },
+    ]);
+    expect(await handle.describe()).toMatchObject({ runId, status: { name: 'FAILED' } });
     expect(await rows(ARCHIVE)).toEqual(before);
   });
 

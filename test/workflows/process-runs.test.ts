@@ -165,7 +165,7 @@ describe('a run of reschedule_remaining_tasks', () => {
 
   it('ends in a failed row with the error message when its activity fails', async () => {
     await useWorker({
-      rescheduleOverdueTasks: async () => {
+      rescheduleRemainingTasks: async () => {
         throw ApplicationFailure.nonRetryable('tasks table is locked for maintenance', 'Maintenance');
       },
     });
@@ -174,8 +174,11 @@ describe('a run of reschedule_remaining_tasks', () => {
     const row = (await executions(RESCHEDULE)).find((e) => e.workflow_id === handle.workflowId);
     expect(row).toMatchObject({
       status: 'failed',
-      error_message: 'rescheduleOverdueTasks: tasks table is locked for maintenance [Maintenance]',
-      result: { success: false, error: 'rescheduleOverdueTasks: tasks table is locked for maintenance [Maintenance]' },
+      error_message: 'rescheduleRemainingTasks: tasks table is locked for maintenance [Maintenance]',
+      result: {
+        success: false,
+        error: 'rescheduleRemainingTasks: tasks table is locked for maintenance [Maintenance]',
+      },
     });
   });
 
@@ -183,10 +186,10 @@ describe('a run of reschedule_remaining_tasks', () => {
     let attempts = 0;
     const real = (await import('../../activities')).createActivities({ orm: db.orm, batchSize: 1 });
     await useWorker({
-      rescheduleOverdueTasks: async (run: RunContext) => {
+      rescheduleRemainingTasks: async (run: RunContext) => {
         attempts++;
         if (attempts === 1) throw ApplicationFailure.retryable('connection reset', 'ConnectionReset');
-        return real.rescheduleOverdueTasks(run);
+        return real.rescheduleRemainingTasks(run);
       },
     });
     await insertTask(db.orm, { due: '2025-12-10T05:45:00Z' });
@@ -201,7 +204,7 @@ describe('a run of reschedule_remaining_tasks', () => {
 
   it('records a cancelled run as failed', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const handle = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
     await hold.running;
     await handle.cancel();
@@ -212,7 +215,7 @@ describe('a run of reschedule_remaining_tasks', () => {
 
   it('a terminated run leaves its row running; the next run closes it, saying the workflow was terminated', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const terminated = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
     await hold.running;
     await terminated.terminate('operator');
@@ -231,7 +234,7 @@ describe('a run of reschedule_remaining_tasks', () => {
 
   it('never overlaps: the schedule skips a second trigger, and a direct start is skipped too', async () => {
     const hold = holdingActivity();
-    await useWorker({ rescheduleOverdueTasks: hold.activity });
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
     const schedule = temporal.client.schedule.getHandle(scheduleIdFor(RESCHEDULE, temporal));
     const skippedBefore = (await schedule.describe()).info.numActionsSkippedOverlap;
 

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
+import { executionOpenedUpdate } from '../../workflows/execution-opened';
+import { ONE_NAME_PATCH } from '../../workflows/reschedule-remaining-tasks';
 import { LOCAL_RECORDS_PATCH } from '../../workflows/run-and-record';
 
 /** Histories of real runs, recorded by `npm run histories:record`; every workflow change must replay them. */
@@ -25,18 +27,25 @@ async function replayAll(workflowsPath: string): Promise<ReplayResult[]> {
 }
 
 const SCENARIOS = ['archive-retried-activity', 'archive-skipped-overlap', 'reschedule-failure', 'reschedule-success'];
+/** v3 runs are started as the API starts them, with the executionOpened update; one of them fails before its row. */
+const V3_SCENARIOS = [...SCENARIOS, 'reschedule-not-started'].sort();
 
 it('has recorded histories of a success, a failure, a retried activity and a skipped overlap, for each version', () => {
   expect(histories.map((h) => h.workflowId).sort()).toEqual([
-    // v1: execution rows opened and closed by activities; v2: by local activities (LOCAL_RECORDS_PATCH).
+    // v1: execution rows opened and closed by activities; v2: by local activities (LOCAL_RECORDS_PATCH);
+    // v3: started by update-with-start, the reschedule work activity under its new name (ONE_NAME_PATCH).
     ...SCENARIOS.map((s) => `v1-${s}`),
     ...SCENARIOS.map((s) => `v2-${s}`),
+    ...V3_SCENARIOS.map((s) => `v3-${s}`),
   ]);
 });
 
 interface RecordedEvent {
+  eventType?: string;
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
+  workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
+  workflowExecutionUpdateCompletedEventAttributes?: { outcome?: { success?: unknown; failure?: unknown } };
 }
 
 function events(history: unknown): RecordedEvent[] {
@@ -56,7 +65,7 @@ function patchIds(history: unknown): string[] {
     .map((p) => (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
 }
 
-it('v1 histories open and close rows with activities; v2 with local activities behind the patch marker', () => {
+it('v1 histories open and close rows with activities; later ones with local activities behind the patch marker', () => {
   const shapes = histories.map(({ workflowId, history }) => ({
     workflowId,
     patched: patchIds(history).includes(LOCAL_RECORDS_PATCH),
@@ -65,8 +74,49 @@ it('v1 histories open and close rows with activities; v2 with local activities b
   expect(shapes).toEqual(
     histories.map(({ workflowId }) => ({
       workflowId,
-      patched: workflowId.startsWith('v2-'),
+      patched: !workflowId.startsWith('v1-'),
       remoteRowActivities: workflowId.startsWith('v1-'),
+    })),
+  );
+});
+
+/** Each executionOpened update the history holds, by how it ended. */
+function openedUpdates(history: unknown): string[] {
+  const accepted = events(history).filter(
+    (e) =>
+      e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === executionOpenedUpdate.name,
+  );
+  const completed = events(history).flatMap((e) => e.workflowExecutionUpdateCompletedEventAttributes?.outcome ?? []);
+  expect(completed).toHaveLength(accepted.length);
+  return completed.map((outcome) => (outcome.failure ? 'failed' : 'answered'));
+}
+
+it('v3 histories run the reschedule work as rescheduleRemainingTasks behind its patch marker, earlier ones under the old name', () => {
+  const workActivity = (workflowId: string): string[] => {
+    if (/-(skipped-overlap|not-started)$/.test(workflowId)) return [];
+    if (workflowId.includes('-archive-')) return ['archiveCompletedTasks'];
+    return [workflowId.startsWith('v3-') ? 'rescheduleRemainingTasks' : 'rescheduleOverdueTasks'];
+  };
+  const shapes = histories.map(({ workflowId, history }) => ({
+    workflowId,
+    oneNamePatch: patchIds(history).includes(ONE_NAME_PATCH),
+    workActivities: remoteActivities(history).filter((t) => !t.endsWith('Execution')),
+  }));
+  expect(shapes).toEqual(
+    histories.map(({ workflowId }) => ({
+      workflowId,
+      // The patch is where the reschedule workflow picks its work activity: a run that never gets there has no marker.
+      oneNamePatch: workActivity(workflowId)[0] === 'rescheduleRemainingTasks',
+      workActivities: workActivity(workflowId),
+    })),
+  );
+});
+
+it('v3 histories answer the executionOpened update, failing it for the run that did not open its row', () => {
+  expect(histories.map(({ workflowId, history }) => ({ workflowId, updates: openedUpdates(history) }))).toEqual(
+    histories.map(({ workflowId }) => ({
+      workflowId,
+      updates: workflowId.startsWith('v3-') ? [workflowId.endsWith('-not-started') ? 'failed' : 'answered'] : [],
     })),
   );
 });
