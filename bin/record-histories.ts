@@ -6,7 +6,10 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { createArchiveActivities } from '../activities/archive-completed-tasks';
+import { createRescheduleActivities } from '../activities/reschedule-remaining-tasks';
+import { createRegisteredActivities } from '../worker/create-worker';
+import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import type { RunContext } from '../activities/run-types';
 import { loadConfig } from '../config';
 import { initORM, migrate } from '../db/orm';
@@ -43,16 +46,17 @@ async function run(): Promise<void> {
     await ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
     const client = new Client({ connection });
     const taskQueue = `record-histories-${randomUUID().slice(0, 8)}`;
-    const real = createActivities({ orm, temporal: client, batchSize: 2 });
+    const deps = { orm, temporal: client, batchSize: 2 };
+    const real = { ...createRescheduleActivities(deps), ...createArchiveActivities(deps) };
     let attempts = 0;
     let releaseHeld: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (releaseHeld = resolve));
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
-      workflowsPath: require.resolve('../workflows'),
+      workflowsPath: registeredWorkflowsPath(PROCESS_REGISTRY),
       activities: {
-        ...real,
+        ...createRegisteredActivities(PROCESS_REGISTRY, deps),
         async rescheduleRemainingTasks(runContext: RunContext) {
           const scenario = (runContext.processConfig as { scenario?: string }).scenario;
           return real.rescheduleRemainingTasks({ ...runContext, processConfig: {} }).then((result) => {

@@ -7,7 +7,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ProcessRunInput, ProcessRunOutcome } from '../workflows';
+import type { ProcessRunInput, ProcessRunOutcome } from '../workflows/run-and-record';
 import { executionOpenedUpdate, RUN_NOT_STARTED } from '../workflows/execution-opened';
 import { describeFailure } from '../workflows/run-and-record';
 import type { ManualRunIds } from './ids';

@@ -1,9 +1,9 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import type { createRescheduleActivities } from '../activities/reschedule-remaining-tasks';
 import { runAndRecord, type ProcessRunInput, type ProcessRunOutcome } from './run-and-record';
 import { WORK_ACTIVITY_OPTIONS } from './work-activity-options';
 
-const rescheduleActivities = proxyActivities<Activities>(WORK_ACTIVITY_OPTIONS);
+const rescheduleActivities = proxyActivities<ReturnType<typeof createRescheduleActivities>>(WORK_ACTIVITY_OPTIONS);
 
 /**
  * Runs recorded before this patch called the work activity `rescheduleOverdueTasks`; from it on, the

@@ -13,7 +13,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { defineSearchAttributeKey, RetryState, SearchAttributeType } from '@temporalio/common';
-import type { Activities } from '../activities';
+import type { createExecutionActivities } from '../activities/executions';
+
+type ExecutionActivities = ReturnType<typeof createExecutionActivities>;
 import type { BeginExecutionOutcome, ProcessResult, RunContext, RunTriggerName } from '../activities/run-types';
 import { answerExecutionOpened } from './execution-opened';
 
@@ -38,12 +40,14 @@ const EXECUTION_ROW_OPTIONS = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 } as const;
-const executionRowsByActivity = proxyActivities<Activities>(EXECUTION_ROW_OPTIONS);
+const executionRowsByActivity = proxyActivities<ExecutionActivities>(EXECUTION_ROW_OPTIONS);
 /**
  * Opening and closing the row are short database writes on the worker that runs the workflow: as
  * local activities they skip two task-queue round trips each (the trigger latency benchmark's gap).
  */
-const executionRowsByLocalActivity = namingActivityInFailures(proxyLocalActivities<Activities>(EXECUTION_ROW_OPTIONS));
+const executionRowsByLocalActivity = namingActivityInFailures(
+  proxyLocalActivities<ExecutionActivities>(EXECUTION_ROW_OPTIONS),
+);
 /** Runs recorded before this patch opened and closed their rows with (remote) activities. */
 export const LOCAL_RECORDS_PATCH = 'execution-rows-as-local-activities';
 

@@ -8,7 +8,9 @@ import {
   Worker,
   type WorkflowBundle,
 } from '@temporalio/worker';
-import { createActivities, type Activities } from '../../activities';
+import { PROCESS_REGISTRY } from '../../processes/registry';
+import { createRegisteredActivities } from '../../worker/create-worker';
+import { registeredWorkflowsPath } from '../../worker/workflow-entry';
 import type { Orm } from '../../db/orm';
 
 export function temporalAddress(): string {
@@ -31,7 +33,7 @@ let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
   installQuietRuntime();
   bundle ??= bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    workflowsPath: registeredWorkflowsPath(PROCESS_REGISTRY),
     logger: new DefaultLogger('WARN'),
   });
   return bundle;
@@ -52,7 +54,8 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
   };
 }
 
-export type ActivityOverrides = Partial<Activities>;
+/** Activities replacing the real ones of the same name (activity type). */
+export type ActivityOverrides = Record<string, (...args: never[]) => Promise<unknown>>;
 
 export interface RunningWorker {
   stop(): Promise<void>;
@@ -71,7 +74,10 @@ export async function startWorker(
     connection,
     taskQueue: temporal.taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: { ...createActivities({ orm, temporal: temporal.client, batchSize }), ...overrides },
+    activities: {
+      ...createRegisteredActivities(PROCESS_REGISTRY, { orm, temporal: temporal.client, batchSize }),
+      ...overrides,
+    },
   });
   const running = worker.run();
   return {

@@ -1,3 +1,4 @@
+import { createRescheduleActivities } from '../../activities/reschedule-remaining-tasks';
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { ScheduleOverlapPolicy, WorkflowFailedError } from '@temporalio/client';
@@ -184,7 +185,7 @@ describe('a run of reschedule_remaining_tasks', () => {
 
   it('completes after a retried activity, counting each task once', async () => {
     let attempts = 0;
-    const real = (await import('../../activities')).createActivities({ orm: db.orm, batchSize: 1 });
+    const real = createRescheduleActivities({ orm: db.orm, batchSize: 1 });
     await useWorker({
       rescheduleRemainingTasks: async (run: RunContext) => {
         attempts++;

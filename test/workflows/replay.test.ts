@@ -1,3 +1,5 @@
+import { PROCESS_REGISTRY } from '../../processes/registry';
+import { registeredWorkflowsPath } from '../../worker/workflow-entry';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
@@ -122,7 +124,7 @@ it('v3 histories answer the executionOpened update, failing it for the run that 
 });
 
 it('replays every recorded history against the current workflow code', async () => {
-  const results = await replayAll(require.resolve('../../workflows'));
+  const results = await replayAll(registeredWorkflowsPath(PROCESS_REGISTRY));
   expect(results.map((r) => ({ workflowId: r.workflowId, error: r.error?.message }))).toEqual(
     histories.map((h) => ({ workflowId: h.workflowId, error: undefined })),
   );
