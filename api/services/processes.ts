@@ -34,9 +34,14 @@ export function processService(deps: AppDeps) {
   }
 
   /** The process's schedule in Temporal made to match its row (and an explicit pause or resume). */
-  async function sync(process: AutomatedProcess, definition: ProcessDefinition | undefined, explicit?: ScheduleState) {
-    const schedule = process.scheduleConfig ? parseSchedule(process.scheduleConfig, 'schedule_config') : null;
-    if (!definition || !schedule) return;
+  async function sync(
+    process: AutomatedProcess,
+    definition: ProcessDefinition | undefined,
+    schedule: CatalogEntry['schedule'],
+    explicit?: ScheduleState,
+  ) {
+    // A row whose stored schedule is broken keeps its Temporal schedule until it is fixed (as in reload).
+    if (!definition || !schedule || schedule instanceof Error) return;
     await syncSchedule(deps.client, process, schedule, definition, settings, explicit);
   }
 
@@ -44,7 +49,7 @@ export function processService(deps: AppDeps) {
   async function repair(name: string): Promise<void> {
     const entry = await findLiveProcess(fork(), deps.registry, name);
     if (!entry) await deleteSchedule(deps.client, name, settings);
-    else await sync(entry.process, entry.definition);
+    else await sync(entry.process, entry.definition, entry.schedule);
   }
 
   /** Runs a change; when it fails after Temporal was touched, repairs Temporal from the database. */
@@ -95,7 +100,7 @@ export function processService(deps: AppDeps) {
           });
           await em.flush();
           touchTemporal();
-          await sync(process, definition);
+          await sync(process, definition, scheduleConfig);
         }),
       );
       return view(body.name);
@@ -106,6 +111,7 @@ export function processService(deps: AppDeps) {
         fork().transactional(async (em) => {
           const entry = await requireLive(em, name);
           const { process, definition } = entry;
+          let { schedule } = entry;
           if (body.description !== undefined) process.description = body.description;
           if (body.config !== undefined) {
             if (definition) validConfig(definition, body.config);
@@ -119,7 +125,8 @@ export function processService(deps: AppDeps) {
                 `process "${name}" runs only when triggered; it has no schedule to change`,
               );
             }
-            process.scheduleConfig = validSchedule({ ...process.scheduleConfig, ...body.schedule });
+            schedule = validSchedule({ ...process.scheduleConfig, ...body.schedule });
+            process.scheduleConfig = schedule;
           }
           const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
           if (body.enabled !== undefined) process.isEnabled = body.enabled;
@@ -129,7 +136,7 @@ export function processService(deps: AppDeps) {
           const explicit = enabledChanged
             ? apiPause(process.isEnabled, process.isEnabled ? undefined : DISABLED_NOTE)
             : undefined;
-          await sync(process, definition, explicit);
+          await sync(process, definition, schedule, explicit);
           return entry;
         }),
       );
@@ -166,7 +173,7 @@ export function processService(deps: AppDeps) {
           entry.process.isEnabled = enabled;
           await em.flush();
           touchTemporal();
-          await sync(entry.process, entry.definition, apiPause(enabled, note));
+          await sync(entry.process, entry.definition, entry.schedule, apiPause(enabled, note));
           return entry;
         }),
       );
