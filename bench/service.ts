@@ -1,0 +1,198 @@
+/**
+ * The service under measurement: its config, process rows and schedules, and its worker, built by
+ * createProcessWorker as in production, in a child process of its own so that each peak RSS is that
+ * measurement's alone (the parent forks this file with BENCH_WORKER set). For the latency sections
+ * the child also runs the floor's worker: a no-op workflow and activity, SDK defaults, same server.
+ * Over IPC the child says 'ready' once it polls; on 'stop', or when the parent goes away (so a
+ * killed benchmark leaves no worker behind), it reports its peak RSS, drains and exits.
+ */
+import { fork } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { scheduleSettings } from '../api/deps';
+import { loadConfig, type Config } from '../config';
+import { initORM, type Orm } from '../db/orm';
+import { silentLogger } from '../platform/logger';
+import { ensureProcessRows } from '../processes/process-rows';
+import { reconcileSchedules } from '../processes/reconcile';
+import { PROCESS_REGISTRY } from '../processes/registry';
+import { deleteProcessSchedule } from '../temporal/schedules';
+import { localDateTimeAt } from '../time';
+import { createProcessWorker } from '../worker/create-worker';
+import { RESCHEDULE, ZONE, type BenchContext } from './context';
+
+/** The config of one measurement: its own task queue, and daily schedules 12 hours away, so none fires by itself. */
+export function benchConfig(taskQueue: string): Config {
+  const hour = String((Math.floor(localDateTimeAt(ZONE, Date.now()).secondsOfDay / 3600) + 12) % 24);
+  return loadConfig({
+    BEHFLOW_TIMEZONE: ZONE,
+    RESCHEDULE_HOUR: hour,
+    ARCHIVE_HOUR: hour,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+  });
+}
+
+/** Process rows, exactly as the worker creates them at startup. */
+export const createProcessRows = (orm: Orm, config: Config) =>
+  ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
+
+interface WorkerSpec {
+  readonly address: string;
+  readonly namespace: string;
+  readonly bundles: BenchContext['bundles'];
+  readonly taskQueue: string;
+  readonly batchSize: number;
+  readonly databaseUrl: string;
+  readonly floorQueue?: string;
+}
+
+/**
+ * The service on one database as the worker starts it (process rows, schedules, the worker), on a
+ * task queue of its own, with a latency floor's worker beside it on `floorQueue`; afterwards the
+ * worker is stopped and the schedules deleted. stopWorker drains the worker (running activities
+ * finish; SIGKILL after 30 s) and gives its peak RSS in bytes (0 if unknown).
+ */
+export async function withService<T>(
+  ctx: BenchContext,
+  url: string,
+  name: string,
+  options: { batchSize?: number; floorQueue?: string },
+  use: (service: { orm: Orm; config: Config; stopWorker: () => Promise<number> }) => Promise<T>,
+): Promise<T> {
+  const config = benchConfig(`bench-${ctx.runId}-${name}`);
+  const settings = scheduleSettings(config);
+  const orm = await initORM(url);
+  let stopWorker: (() => Promise<number>) | undefined;
+  try {
+    await createProcessRows(orm, config);
+    await reconcileSchedules({ orm, client: ctx.client, registry: PROCESS_REGISTRY, settings, logger: silentLogger });
+    stopWorker = await startWorker({
+      address: ctx.temporalAddress,
+      namespace: ctx.client.options.namespace,
+      bundles: ctx.bundles,
+      taskQueue: config.taskQueue,
+      batchSize: options.batchSize ?? config.batchSize,
+      databaseUrl: url,
+      floorQueue: options.floorQueue,
+    });
+    return await use({ orm, config, stopWorker });
+  } finally {
+    await stopWorker?.();
+    for (const process of [RESCHEDULE, 'archive_completed_tasks']) {
+      await deleteProcessSchedule(ctx.client, process, settings).catch(() => false);
+    }
+    await orm.close();
+  }
+}
+
+/** What the child says: 'ready' once it polls, then its peak RSS when told to stop. */
+type FromChild = 'ready' | { maxRssKb: number };
+
+/** Forks this file as the worker's process; once it polls, the function that stops it. */
+async function startWorker(spec: WorkerSpec): Promise<() => Promise<number>> {
+  const child = fork(__filename, [], {
+    // TypeScript, the way the parent runs; the child's pid is the worker's own Node process.
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_WORKER: JSON.stringify(spec) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const gone = new AbortController();
+  child.once('exit', (code) => gone.abort(new Error(`it exited (code ${code})`)));
+  /** The child's next message, or why there is none (it exited, its error is in the log above, or it kept silent). */
+  const next = async (timeoutMs: number): Promise<FromChild> => {
+    const signal = AbortSignal.any([gone.signal, AbortSignal.timeout(timeoutMs)]);
+    const [message] = (await once(child, 'message', { signal }).catch(() => {
+      throw new Error(`the benchmark worker did not answer: ${String(signal.reason)}`);
+    })) as [FromChild];
+    return message;
+  };
+  const stop = async () => {
+    if (gone.signal.aborted) return 0;
+    const exited = once(gone.signal, 'abort');
+    const peak = next(10_000).then(
+      (m) => (m === 'ready' ? 0 : m.maxRssKb * 1024),
+      () => 0,
+    );
+    if (child.connected) child.send('stop');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    await exited;
+    clearTimeout(timer);
+    return peak;
+  };
+  await next(60_000).catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return stop;
+}
+
+/** Bundles both workflow sets once per run (webpack: seconds of CPU no measurement should pay), removed at exit. */
+export async function bundleWorkflows(): Promise<BenchContext['bundles']> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'behflow-bench-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = async (name: string, workflowsPath: string) => {
+    const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+    fs.writeFileSync(path.join(dir, `${name}.js`), code);
+    return path.join(dir, `${name}.js`);
+  };
+  const processes = await write('processes', require.resolve('../workflows'));
+  return { processes, noop: await write('noop', require.resolve('./noop-workflow')) };
+}
+
+async function runChild({ address, namespace, taskQueue, bundles, floorQueue, ...spec }: WorkerSpec) {
+  // ERROR only: the burst makes the workflows warn about every run skipped as overlapping.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const connection = await NativeConnection.connect({ address });
+  const orm = await initORM(spec.databaseUrl);
+  const client = new Client({ connection: await Connection.connect({ address }), namespace });
+  const workers = [
+    await createProcessWorker({
+      connection,
+      namespace,
+      taskQueue,
+      orm,
+      client,
+      batchSize: spec.batchSize,
+      defaultTimezone: ZONE, // BEHFLOW_TIMEZONE in benchConfig
+      workflows: { workflowBundle: { codePath: bundles.processes } },
+    }),
+  ];
+  if (floorQueue) {
+    const workflowBundle = { codePath: bundles.noop };
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace,
+        taskQueue: floorQueue,
+        workflowBundle,
+        activities: { async noop() {} },
+      }),
+    );
+  }
+  const running = Promise.all(workers.map((worker) => worker.run()));
+  const stop = () => {
+    if (process.connected) process.send?.({ maxRssKb: process.resourceUsage().maxRSS } satisfies FromChild);
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  process.on('message', stop).on('disconnect', stop);
+  process.send?.('ready' satisfies FromChild);
+  await running;
+  await client.connection.close();
+  await orm.close();
+  await connection.close();
+}
+
+if (require.main === module) {
+  // A failure goes to the inherited stderr; the parent sees the exit.
+  runChild(JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerSpec).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error('benchmark worker failed:', err);
+      process.exit(1);
+    },
+  );
+}
