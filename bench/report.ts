@@ -10,13 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config';
 import { locateTemporalCli } from '../dev-stack/temporal-cli';
-import { percentile, withPg, type Databases } from './context';
-import type { BenchOptions } from './context';
+import { percentile, withPg, type BenchOptions, type Databases } from './context';
 import type { SizeResult } from './throughput';
 import type { measureBurst, measureLatency } from './triggers';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const RESULTS = path.join(__dirname, 'results');
 
 export interface Results {
   throughput?: SizeResult[];
@@ -76,7 +74,10 @@ const perPercentile = (f: (p: (typeof PERCENTILES)[number]) => number) =>
 export function summary(
   { throughput, latency, burst, errors }: Results,
   options: BenchOptions,
-  context: { startedAt: Date; machine: Awaited<ReturnType<typeof machineInfo>>; fingerprints: [string, string] },
+  startedAt: Date,
+  machine: Awaited<ReturnType<typeof machineInfo>>,
+  /** sourceFingerprint() at the start and at the end. */
+  fingerprints: [string, string],
 ) {
   const sizes = throughput?.map((s) => {
     const floor = median(s.floors.map((f) => f.withAudit.tasksPerSecond));
@@ -94,15 +95,15 @@ export function summary(
   const ms = (samples: readonly number[]) => perPercentile((p) => percentile(samples, Number(p.slice(1))));
   const [row, http, floor] = latency ? [latency.toCompletedRowMs, latency.httpMs, latency.floorMs].map(ms) : [];
   return {
-    date: context.startedAt.toISOString(),
-    minutes: round((Date.now() - context.startedAt.getTime()) / 60_000, 1),
+    date: startedAt.toISOString(),
+    minutes: round((Date.now() - startedAt.getTime()) / 60_000, 1),
     options: { ...options, sections: [...options.sections] },
-    machine: context.machine,
+    machine,
     code: {
       commit: run('git', ['rev-parse', 'HEAD']),
       dirty: run('git', ['status', '--porcelain']) !== '',
-      fingerprint: context.fingerprints[0],
-      changedDuringRun: context.fingerprints[0] !== context.fingerprints[1],
+      fingerprint: fingerprints[0],
+      changedDuringRun: fingerprints[0] !== fingerprints[1],
     },
     throughput: sizes && { sizes, peakRssGrowth: round((peaks.at(-1) ?? NaN) / (peaks[0] ?? NaN), 2) },
     latency: row &&
@@ -122,8 +123,8 @@ export function summary(
 
 /** Writes the summary and the raw numbers; returns the summary's path. */
 export function writeResults(summary: Summary, raw: Results): string {
-  const file = (dir: string) => path.join(RESULTS, dir, `${summary.date.replace(/[:.]/g, '-')}.json`);
-  fs.mkdirSync(path.join(RESULTS, 'raw'), { recursive: true });
+  const file = (dir: string) => path.join(__dirname, 'results', dir, `${summary.date.replace(/[:.]/g, '-')}.json`);
+  fs.mkdirSync(path.dirname(file('raw')), { recursive: true });
   fs.writeFileSync(file('raw'), `${JSON.stringify({ summary, raw }, null, 2)}\n`);
   fs.writeFileSync(file(''), `${JSON.stringify(summary, null, 2)}\n`);
   return file('');

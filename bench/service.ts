@@ -1,22 +1,21 @@
 /**
- * The service under measurement: its config, process rows and schedules, and its worker, built by
- * createProcessWorker as in production, in a child process of its own so that each peak RSS is that
- * measurement's alone (the parent forks this file with BENCH_WORKER set). For the latency sections
- * the child also runs the floor's worker: a no-op workflow and activity, SDK defaults, same server.
- * Over IPC the child says 'ready' once it polls; on 'stop', or when the parent goes away (so a
- * killed benchmark leaves no worker behind), it reports its peak RSS, drains and exits.
+ * The service under measurement: its config, rows and schedules, and its worker, configured from its
+ * environment and built by createProcessWorker as in production, in a child process of its own (this
+ * file, forked) so that each peak RSS is that measurement's alone; for the latency sections the floor's
+ * worker (a no-op workflow and activity, SDK defaults) runs beside it. Over IPC the child says 'ready'
+ * once it polls; on 'stop', or when the parent goes away, it reports its peak RSS, drains and exits.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { scheduleSettings } from '../api/deps';
 import { loadConfig, type Config } from '../config';
 import { initORM, type Orm } from '../db/orm';
 import { silentLogger } from '../platform/logger';
+import { connectClient, requireSetting } from '../platform/temporal';
 import { ensureProcessRows } from '../processes/process-rows';
 import { reconcileSchedules } from '../processes/reconcile';
 import { PROCESS_REGISTRY } from '../processes/registry';
@@ -25,30 +24,26 @@ import { localDateTimeAt } from '../time';
 import { createProcessWorker } from '../worker/create-worker';
 import { RESCHEDULE, ZONE, type BenchContext } from './context';
 
-/** The config of one measurement: its own task queue, and daily schedules 12 hours away, so none fires by itself. */
-export function benchConfig(taskQueue: string): Config {
+/**
+ * The settings of one measurement, as the production worker reads them from its environment: its
+ * own task queue, and daily schedules 12 hours away, so that none fires by itself.
+ */
+export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): Record<string, string> {
   const hour = String((Math.floor(localDateTimeAt(ZONE, Date.now()).secondsOfDay / 3600) + 12) % 24);
-  return loadConfig({
+  return {
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: ctx.temporalAddress,
+    TEMPORAL_NAMESPACE: ctx.client.options.namespace,
+    TEMPORAL_TASK_QUEUE: `bench-${ctx.runId}-${name}`,
     BEHFLOW_TIMEZONE: ZONE,
     RESCHEDULE_HOUR: hour,
     ARCHIVE_HOUR: hour,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-  });
+  };
 }
 
 /** Process rows, exactly as the worker creates them at startup. */
 export const createProcessRows = (orm: Orm, config: Config) =>
   ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
-
-interface WorkerSpec {
-  readonly address: string;
-  readonly namespace: string;
-  readonly bundles: BenchContext['bundles'];
-  readonly taskQueue: string;
-  readonly batchSize: number;
-  readonly databaseUrl: string;
-  readonly floorQueue?: string;
-}
 
 /**
  * The service on one database as the worker starts it (process rows, schedules, the worker), on a
@@ -63,22 +58,17 @@ export async function withService<T>(
   options: { batchSize?: number; floorQueue?: string },
   use: (service: { orm: Orm; config: Config; stopWorker: () => Promise<number> }) => Promise<T>,
 ): Promise<T> {
-  const config = benchConfig(`bench-${ctx.runId}-${name}`);
+  const env: Record<string, string> = { ...benchEnv(ctx, name, url), BENCH_BUNDLES: JSON.stringify(ctx.bundles) };
+  if (options.batchSize) env.RESCHEDULE_BATCH_SIZE = String(options.batchSize);
+  if (options.floorQueue) env.BENCH_FLOOR_QUEUE = options.floorQueue;
+  const config = loadConfig(env);
   const settings = scheduleSettings(config);
   const orm = await initORM(url);
   let stopWorker: (() => Promise<number>) | undefined;
   try {
     await createProcessRows(orm, config);
     await reconcileSchedules({ orm, client: ctx.client, registry: PROCESS_REGISTRY, settings, logger: silentLogger });
-    stopWorker = await startWorker({
-      address: ctx.temporalAddress,
-      namespace: ctx.client.options.namespace,
-      bundles: ctx.bundles,
-      taskQueue: config.taskQueue,
-      batchSize: options.batchSize ?? config.batchSize,
-      databaseUrl: url,
-      floorQueue: options.floorQueue,
-    });
+    stopWorker = await startWorker(env);
     return await use({ orm, config, stopWorker });
   } finally {
     await stopWorker?.();
@@ -93,11 +83,11 @@ export async function withService<T>(
 type FromChild = 'ready' | { maxRssKb: number };
 
 /** Forks this file as the worker's process; once it polls, the function that stops it. */
-async function startWorker(spec: WorkerSpec): Promise<() => Promise<number>> {
+async function startWorker(env: Record<string, string>): Promise<() => Promise<number>> {
   const child = fork(__filename, [], {
     // TypeScript, the way the parent runs; the child's pid is the worker's own Node process.
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_WORKER: JSON.stringify(spec) },
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const gone = new AbortController();
@@ -113,15 +103,13 @@ async function startWorker(spec: WorkerSpec): Promise<() => Promise<number>> {
   const stop = async () => {
     if (gone.signal.aborted) return 0;
     const exited = once(gone.signal, 'abort');
-    const peak = next(10_000).then(
-      (m) => (m === 'ready' ? 0 : m.maxRssKb * 1024),
-      () => 0,
-    );
+    const peak = next(10_000).catch(() => undefined);
     if (child.connected) child.send('stop');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     await exited;
     clearTimeout(timer);
-    return peak;
+    const message = await peak;
+    return typeof message === 'object' ? message.maxRssKb * 1024 : 0;
   };
   await next(60_000).catch(async (err: unknown) => {
     await stop();
@@ -143,35 +131,22 @@ export async function bundleWorkflows(): Promise<BenchContext['bundles']> {
   return { processes, noop: await write('noop', require.resolve('./noop-workflow')) };
 }
 
-async function runChild({ address, namespace, taskQueue, bundles, floorQueue, ...spec }: WorkerSpec) {
+/** The production worker, configured as in production from its environment, and the floor's beside it. */
+async function runChild(config: Config, bundles: BenchContext['bundles'], floorQueue: string | undefined) {
   // ERROR only: the burst makes the workflows warn about every run skipped as overlapping.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const connection = await NativeConnection.connect({ address });
-  const orm = await initORM(spec.databaseUrl);
-  const client = new Client({ connection: await Connection.connect({ address }), namespace });
+  const { temporalNamespace: namespace, taskQueue, batchSize, timezone: defaultTimezone } = config;
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const orm = await initORM(requireSetting(config.databaseUrl, 'DATABASE_URL'));
+  const client = await connectClient(config);
+  const workflows = { workflowBundle: { codePath: bundles.processes } };
   const workers = [
-    await createProcessWorker({
-      connection,
-      namespace,
-      taskQueue,
-      orm,
-      client,
-      batchSize: spec.batchSize,
-      defaultTimezone: ZONE, // BEHFLOW_TIMEZONE in benchConfig
-      workflows: { workflowBundle: { codePath: bundles.processes } },
-    }),
+    await createProcessWorker({ connection, namespace, taskQueue, orm, client, batchSize, defaultTimezone, workflows }),
   ];
   if (floorQueue) {
     const workflowBundle = { codePath: bundles.noop };
-    workers.push(
-      await Worker.create({
-        connection,
-        namespace,
-        taskQueue: floorQueue,
-        workflowBundle,
-        activities: { async noop() {} },
-      }),
-    );
+    const activities = { async noop() {} };
+    workers.push(await Worker.create({ connection, namespace, taskQueue: floorQueue, workflowBundle, activities }));
   }
   const running = Promise.all(workers.map((worker) => worker.run()));
   const stop = () => {
@@ -188,7 +163,8 @@ async function runChild({ address, namespace, taskQueue, bundles, floorQueue, ..
 
 if (require.main === module) {
   // A failure goes to the inherited stderr; the parent sees the exit.
-  runChild(JSON.parse(process.env.BENCH_WORKER ?? '') as WorkerSpec).then(
+  const bundles = JSON.parse(process.env.BENCH_BUNDLES ?? '') as BenchContext['bundles'];
+  runChild(loadConfig(process.env), bundles, process.env.BENCH_FLOOR_QUEUE).then(
     () => process.exit(0),
     (err: unknown) => {
       console.error('benchmark worker failed:', err);

@@ -1,20 +1,19 @@
 /**
- * 1. Reschedule throughput: N overdue tasks (and N that must stay put) moved by one run through the
- * real path, a schedule trigger to a real worker in a child process, measured from the trigger to
- * the completed execution row; beside it, on identical clones of the same data, the one-statement
- * floors. Every measurement gets a fresh clone (CREATE DATABASE … TEMPLATE), so none inherits
- * another's dead tuples, and a fresh worker, so each peak RSS is that run's alone.
+ * 1. Reschedule throughput: N overdue tasks (and N that must stay put) moved by one run through the real
+ * path (schedule trigger → workflow → activities → completed row), beside the one-statement floors. Each
+ * measurement gets a fresh clone of the seeded database (no inherited dead tuples) and a fresh worker.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client as PgClient } from 'pg';
 import { segmentCase } from '../activities/reschedule-remaining-tasks';
+import { loadConfig } from '../config';
 import { initORM } from '../db/orm';
 import { scheduleIdFor } from '../temporal/ids';
 import { addDays, daySegments, formatJalaliDate, formatLocalDate, localDateAt, startOfDay } from '../time';
 import { epochNow, log as benchLog, RESCHEDULE, withPg, ZONE, type BenchContext } from './context';
-import { benchConfig, createProcessRows, withService } from './service';
+import { benchEnv, createProcessRows, withService } from './service';
 
 /** A process that reschedules the tasks of a user who has none: warms a fresh worker up without moving anything. */
 const WARMUP = 'bench_warmup';
@@ -42,8 +41,7 @@ export async function measureThroughput(ctx: BenchContext): Promise<SizeResult[]
     await withPg(seededUrl, (pg) => seedTasks(pg, size, ctx.options.users, dayStartMs));
     // The process rows, as the worker creates them, belong to the data every clone starts from.
     const orm = await initORM(seededUrl, { poolMax: 2 });
-    await createProcessRows(orm, benchConfig(`bench-${ctx.runId}-seed`)).finally(() => orm.close());
-
+    await createProcessRows(orm, loadConfig(benchEnv(ctx, 'seed', seededUrl))).finally(() => orm.close());
     const floor = (what: 'audit' | 'bare'): Promise<FloorRun> =>
       ctx.dbs.withClone(seeded, `${seeded}_${what}`, (url) =>
         withPg(url, async (pg) => {

@@ -1,10 +1,8 @@
 /**
- * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it)
- * listening on a loopback port, so requests go through a real socket and HTTP parsing. They share a
- * database without tasks (the processes have nothing to do), one production worker and the latency
- * floor's worker, because each worker takes seconds to start and --quick has two minutes; the
- * burst's checks cover the whole table, latency runs included. No API_TOKEN: auth is off, as it is
- * for a loopback-only server; request logging is off: it is not what is measured.
+ * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it) on a
+ * loopback port: real sockets, real HTTP. Both share a database without tasks and one worker process
+ * (each takes seconds to start; --quick has two minutes); the burst's checks cover the latency runs too.
+ * No API_TOKEN (auth off, as on a loopback-only server), no request logging (not what is measured).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +37,7 @@ export async function withTriggerEnv<T>(ctx: BenchContext, use: (env: TriggerEnv
  */
 export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQueue }: TriggerEnv) {
   const samples = { toCompletedRowMs: [] as number[], httpMs: [] as number[], floorMs: [] as number[] };
+  const sql = orm.em.getConnection();
   for (let i = 0; i < ctx.options.latencyWarmup + ctx.options.latencyRuns; i++) {
     ctx.signal.throwIfAborted();
     const sent = epochNow();
@@ -48,12 +47,10 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
     if (response.status !== 200 || body.status !== 'completed' || !body.execution_id) {
       throw new Error(`trigger answered ${response.status}: ${JSON.stringify(body)}`);
     }
-    const [row] = await orm.em
-      .getConnection()
-      .execute<{ ms: number }[]>(
-        'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions WHERE execution_id = ?',
-        [body.execution_id],
-      );
+    const [row] = await sql.execute<{ ms: number }[]>(
+      'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions WHERE execution_id = ?',
+      [body.execution_id],
+    );
     const started = performance.now();
     await ctx.client.workflow.execute('noopWorkflow', { taskQueue: floorQueue, workflowId: `bench-${randomUUID()}` });
     if (i < ctx.options.latencyWarmup) continue;

@@ -7,6 +7,7 @@
  * (bench_*) and task queues, and removes everything it made at the end, on failure and on Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { startStack } from '../dev-stack/index';
 import { loadConfigOrExit } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
@@ -49,22 +50,12 @@ async function main(): Promise<number> {
   for (const line of describeStack(stack, config)) defaultLog(line);
   const dbs = new Databases(stack.databaseUrl);
   const temporalAddress = stack.temporalAddress;
-  const client = await connectClient({ ...config, temporalAddress }).catch((err: unknown) =>
-    stack.stop().then(() => Promise.reject(err)),
-  );
+  let client: Client | undefined;
   try {
+    client = await connectClient({ ...config, temporalAddress });
     if (config.temporalAddress !== undefined) await ensureSearchAttributes(client);
-    const runId = randomUUID().slice(0, 8);
-    const bundles = await bundling;
-    const ctx: BenchContext = {
-      options,
-      dbs,
-      temporalAddress,
-      client,
-      bundles,
-      runId,
-      signal: abort.signal,
-    };
+    const [runId, signal] = [randomUUID().slice(0, 8), abort.signal];
+    const ctx: BenchContext = { options, dbs, temporalAddress, client, bundles: await bundling, runId, signal };
     const machine = await machineInfo(dbs, config);
     const results: Results = { errors: {} };
     const attempt = async <T>(section: string, measure: () => Promise<T>): Promise<T | undefined> => {
@@ -90,11 +81,7 @@ async function main(): Promise<number> {
     }
     if (abort.signal.aborted) return 130;
 
-    const report = summary(results, options, {
-      startedAt,
-      machine,
-      fingerprints: [fingerprintAtStart, sourceFingerprint()],
-    });
+    const report = summary(results, options, startedAt, machine, [fingerprintAtStart, sourceFingerprint()]);
     const file = writeResults(report, results);
     const m = report.machine;
     console.log(
@@ -102,14 +89,12 @@ async function main(): Promise<number> {
         `load ${m.load}${options.quick ? ' (--quick)' : ''}\n\n${renderTable(report)}`,
     );
     for (const [section, message] of Object.entries(results.errors)) console.log(`\n${section} FAILED: ${message}`);
-    if (report.code.changedDuringRun) {
-      console.log('\nWARNING: the service code changed during the run; later measurements ran other code. Run again.');
-    }
+    if (report.code.changedDuringRun) console.log('\nWARNING: the service code changed during the run: run again.');
     console.log(`\n${report.minutes} minutes in all; summary: ${file} (raw numbers in raw/ beside it)`);
     return Object.keys(results.errors).length > 0 ? 1 : 0;
   } finally {
     await dbs.dropAll().catch((err: unknown) => log(`Dropping the benchmark databases failed: ${String(err)}`));
-    await client.connection.close().catch(() => undefined);
+    await client?.connection.close().catch(() => undefined);
     await stack.stop();
   }
 }
