@@ -1,228 +1,86 @@
 /**
- * 1. Reschedule throughput: N overdue tasks (and N that must stay put) moved by one run through the
- * real path, a schedule trigger to a real worker in a child process, measured from the trigger to
- * the completed execution row; beside it, on identical clones of the same data, the one-statement
- * floors. Every measurement gets a fresh clone (CREATE DATABASE … TEMPLATE), so none inherits
- * another's dead tuples, and a fresh worker, so each peak RSS is that run's alone.
+ * 1. Reschedule throughput: N overdue tasks (and N that must stay put) moved by one run through the real
+ * path (schedule trigger → workflow → activities → completed row), beside the one-statement floors. Each
+ * measurement gets a fresh clone of the seeded database (no inherited dead tuples) and a fresh worker.
  */
+import { PROCESS_REGISTRY } from '../processes/registry';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Client as PgClient } from 'pg';
+import { segmentCase } from '../activities/reschedule-remaining-tasks';
+import { loadConfig } from '../config';
 import { initORM } from '../db/orm';
-import { formatLocalDate, localDateAt, startOfDay } from '../time';
-import { epochNow, sleep, throwIfAborted, type BenchContext } from './context';
-import { withClient } from './db';
-import { fmt, mb } from './format';
-import { rescheduleBare, rescheduleWithAudit, type DayPlan, type FloorRun } from './floors/reschedule-sql';
-import { benchConfig, createProcessesAndSchedules, deleteSchedules, RESCHEDULE, scheduleId, ZONE } from './processes';
-import { seedTasks } from './seed';
-import { WorkerProcess, type MemoryReport } from './worker-process';
+import { scheduleIdFor } from '../temporal/ids';
+import { addDays, daySegments, formatJalaliDate, formatLocalDate, localDateAt, startOfDay } from '../time';
+import { epochNow, log as benchLog, RESCHEDULE, withPg, ZONE, type BenchContext } from './context';
+import { benchEnv, createProcessRows, withService } from './service';
 
 /** A process that reschedules the tasks of a user who has none: warms a fresh worker up without moving anything. */
 const WARMUP = 'bench_warmup';
 const NOBODY = '00000000-0000-4000-8000-ffffffffffff';
-const POLL_MS = 100;
+const DAY_SECONDS = 86_400;
 
-export interface RealRun {
-  readonly batchSize: number;
-  readonly repeat: number;
-  readonly outcome: 'completed' | 'failed' | 'timed_out';
-  readonly tasksRescheduled: number;
-  /** Schedule trigger → execution row completed (its completed_at). */
-  readonly elapsedMs: number;
-  /** Schedule trigger → execution row opened (its started_at): Temporal's share, before any work. */
-  readonly openMs: number;
-  readonly tasksPerSecond: number;
-  readonly memory: MemoryReport;
-  readonly error?: string;
-}
+/**
+ * One run of the real path: elapsedMs from the schedule trigger to the completed row (completed_at),
+ * openMs to the opened row (started_at: Temporal's share, before any work); tasksPerSecond is 0 when
+ * it failed, timed out or moved the wrong tasks (error says which); peakRssBytes is the worker's VmHWM.
+ */
+export type RealRun = Awaited<ReturnType<typeof realRun>>;
+type FloorRun = { readonly elapsedMs: number; readonly tasksPerSecond: number };
+export type SizeResult = { size: number; floors: { withAudit: FloorRun; bare: FloorRun }[]; runs: RealRun[] };
 
-export interface FloorResult extends FloorRun {
-  readonly tasksPerSecond: number;
-}
-
-export interface SizeResult {
-  readonly size: number;
-  readonly seedMs: number;
-  /** Median of the repeats. */
-  readonly floors: { readonly withAudit: FloorResult; readonly bare: FloorResult };
-  readonly floorRuns: readonly { readonly withAudit: FloorResult; readonly bare: FloorResult }[];
-  readonly runs: readonly RealRun[];
-  /** Median run per batch size. */
-  readonly byBatchSize: readonly RealRun[];
-}
-
-export interface ThroughputResult {
-  readonly zone: string;
-  readonly users: number;
-  readonly sizes: readonly SizeResult[];
-}
-
-export async function measureThroughput(ctx: BenchContext): Promise<ThroughputResult> {
-  const sizes: SizeResult[] = [];
+export async function measureThroughput(ctx: BenchContext): Promise<SizeResult[]> {
+  const results: SizeResult[] = [];
   for (const size of ctx.options.sizes) {
-    throwIfAborted(ctx.signal);
-    sizes.push(await measureSize(ctx, size));
-  }
-  return { zone: ZONE, users: ctx.options.users, sizes };
-}
-
-function dayPlan(): DayPlan {
-  const date = localDateAt(ZONE, Date.now());
-  return { zone: ZONE, date, day: formatLocalDate(date), dayStartMs: startOfDay(ZONE, date) };
-}
-
-async function measureSize(ctx: BenchContext, size: number): Promise<SizeResult> {
-  const seeded = `bench_${ctx.runId}_seed_${size}`;
-  const seedStarted = Date.now();
-  ctx.log(`throughput N=${fmt(size)}: seeding ${fmt(2 * size)} tasks…`);
-  const seededUrl = await ctx.dbs.createMigrated(seeded);
-  const plan = dayPlan();
-  await withClient(seededUrl, async (pg) => {
-    await seedTasks(pg, { overdue: size, notOverdue: size, users: ctx.options.users, dayStartMs: plan.dayStartMs });
-    await addWarmupProcess(pg);
-    if (ctx.options.seedSql) {
-      await pg.query(fs.readFileSync(ctx.options.seedSql, 'utf8'));
-      await pg.query('ANALYZE tasks');
-    }
-  });
-  // The process rows, as the worker creates them, belong to the data every clone starts from.
-  const orm = await initORM(seededUrl, { poolMax: 2 });
-  try {
-    await createProcessesAndSchedules(orm, ctx.client, benchConfig(`bench-${ctx.runId}-seed`));
-  } finally {
-    await deleteSchedules(ctx.client, benchConfig(`bench-${ctx.runId}-seed`), [RESCHEDULE, 'archive_completed_tasks']);
-    await orm.close();
-  }
-  const seedMs = Date.now() - seedStarted;
-  ctx.log(`throughput N=${fmt(size)}: seeded in ${(seedMs / 1000).toFixed(1)} s`);
-
-  try {
-    // Floors and real runs alternate, repeat by repeat, so a slow spell of the machine hits both.
-    const floorRuns: { withAudit: FloorRun; bare: FloorRun }[] = [];
-    const runs: RealRun[] = [];
-    for (let repeat = 1; repeat <= ctx.options.repeats; repeat++) {
-      throwIfAborted(ctx.signal);
-      const withAudit = await onClone(ctx, seeded, `floor_audit`, async (url) =>
-        withClient(url, async (pg) => rescheduleWithAudit(pg, plan, await openExecution(pg))),
-      );
-      ctx.log(`throughput N=${fmt(size)}: SQL floor with audit ${rate(withAudit)}`);
-      const bare = await onClone(ctx, seeded, `floor_bare`, (url) => withClient(url, (pg) => rescheduleBare(pg, plan)));
-      ctx.log(`throughput N=${fmt(size)}: bare UPDATE ${rate(bare)}`);
-      for (const floor of [withAudit, bare]) {
-        if (floor.rows !== size) throw new Error(`the ${floor.kind} floor moved ${floor.rows} tasks, not ${size}`);
-      }
-      floorRuns.push({ withAudit, bare });
-      for (const batchSize of ctx.options.batchSizes) {
-        throwIfAborted(ctx.signal);
-        const run = await onClone(ctx, seeded, `real_${batchSize}_${repeat}`, (url) =>
-          measureRealRun(ctx, url, size, batchSize, repeat),
-        );
-        ctx.log(
-          `throughput N=${fmt(size)}: real path, batch ${fmt(batchSize)}: ${run.outcome}, ` +
-            `${fmt(run.tasksPerSecond)} tasks/s (${(run.elapsedMs / 1000).toFixed(1)} s), ` +
-            `peak RSS ${mb(run.memory.peakRssBytes)} MB`,
-        );
-        runs.push(run);
-      }
-    }
-    const byBatchSize = ctx.options.batchSizes.map((b) =>
-      medianBy(
-        runs.filter((r) => r.batchSize === b),
-        (r) => r.elapsedMs,
-      ),
+    const log = (line: string) => benchLog(`throughput N=${size.toLocaleString('en-US')}: ${line}`);
+    log(`seeding ${2 * size} tasks…`);
+    const seeded = `bench_${ctx.runId}_seed_${size}`;
+    const seededUrl = await ctx.dbs.create(seeded);
+    const day = localDateAt(ZONE, Date.now());
+    const dayStartMs = startOfDay(ZONE, day);
+    await withPg(seededUrl, (pg) => seedTasks(pg, size, ctx.options.users, dayStartMs));
+    // The process rows, as the worker creates them, belong to the data every clone starts from.
+    const orm = await initORM(seededUrl, { poolMax: 2 });
+    await createProcessRows(orm, loadConfig(benchEnv(ctx, 'seed', seededUrl), PROCESS_REGISTRY)).finally(() =>
+      orm.close(),
     );
-    return {
-      size,
-      seedMs,
-      floors: {
-        withAudit: withRate(
-          medianBy(
-            floorRuns.map((f) => f.withAudit),
-            (f) => f.elapsedMs,
-          ),
-        ),
-        bare: withRate(
-          medianBy(
-            floorRuns.map((f) => f.bare),
-            (f) => f.elapsedMs,
-          ),
-        ),
-      },
-      floorRuns: floorRuns.map((f) => ({ withAudit: withRate(f.withAudit), bare: withRate(f.bare) })),
-      runs,
-      byBatchSize,
-    };
-  } finally {
+    const floor = (what: 'audit' | 'bare'): Promise<FloorRun> =>
+      ctx.dbs.withClone(seeded, `${seeded}_${what}`, (url) =>
+        withPg(url, async (pg) => {
+          const started = performance.now();
+          const { rowCount } = await pg.query(...floorQuery(day, dayStartMs, what === 'audit'));
+          const elapsedMs = performance.now() - started;
+          if (rowCount !== size) throw new Error(`the ${what} floor moved ${rowCount} tasks, not ${size}`);
+          log(`${what} floor: ${Math.round((size / elapsedMs) * 1000)} tasks/s`);
+          return { elapsedMs, tasksPerSecond: (size / elapsedMs) * 1000 };
+        }),
+      );
+    const result: SizeResult = { size, floors: [], runs: [] };
+    // Floors and real runs alternate, repeat by repeat, so a slow spell of the machine hits both.
+    for (let repeat = 1; repeat <= ctx.options.repeats; repeat++) {
+      ctx.signal.throwIfAborted();
+      result.floors.push({ withAudit: await floor('audit'), bare: await floor('bare') });
+      for (const batchSize of ctx.options.batchSizes) {
+        ctx.signal.throwIfAborted();
+        const run = await ctx.dbs.withClone(seeded, `${seeded}_real_${batchSize}_${repeat}`, (url) =>
+          realRun(ctx, url, { size, dayStartMs, batchSize, repeat }),
+        );
+        const rss = `peak RSS ${Math.round(run.peakRssBytes / 2 ** 20)} MB`;
+        log(`real path, batch ${batchSize}: ${run.error ?? `${Math.round(run.tasksPerSecond)} tasks/s`}, ${rss}`);
+        result.runs.push(run);
+      }
+    }
     await ctx.dbs.drop(seeded);
+    results.push(result);
   }
+  return results;
 }
 
-/** The item whose key is the median (the lower middle one for an even count). */
-function medianBy<T>(items: readonly T[], key: (item: T) => number): T {
-  const sorted = [...items].sort((a, b) => key(a) - key(b));
-  const middle = sorted[Math.floor((sorted.length - 1) / 2)];
-  if (middle === undefined) throw new Error('no measurements to take the median of');
-  return middle;
-}
+type RunSpec = { size: number; dayStartMs: number; batchSize: number; repeat: number };
 
-async function onClone<T>(ctx: BenchContext, template: string, what: string, use: (url: string) => Promise<T>) {
-  const name = `${template}_${what}`;
-  const url = await ctx.dbs.clone(template, name);
-  try {
-    return await use(url);
-  } finally {
-    await ctx.dbs.drop(name);
-  }
-}
-
-async function addWarmupProcess(pg: PgClient): Promise<void> {
-  await pg.query(
-    `INSERT INTO automated_processes (name, trigger_type, schedule_config, process_config)
-     VALUES ($1, 'manual', $2::jsonb, $3::jsonb)`,
-    [WARMUP, JSON.stringify({ hour: 0, minute: 0, timezone: ZONE }), JSON.stringify({ user_ids: [NOBODY] })],
-  );
-}
-
-/** The audit rows reference an execution: the floor gets one, as beginExecution would open it. */
-async function openExecution(pg: PgClient): Promise<string> {
-  const executionId = randomUUID();
-  await pg.query(
-    `INSERT INTO automated_process_executions (execution_id, process_id, status, started_at, trigger, workflow_id)
-     SELECT $1, process_id, 'running', now(), 'manual', 'bench-floor' FROM automated_processes WHERE name = $2`,
-    [executionId, RESCHEDULE],
-  );
-  return executionId;
-}
-
-interface ExecutionRow {
-  status: string;
-  started_ms: number;
-  completed_ms: number | null;
-  result: { tasks_rescheduled?: number } | null;
-  error_message: string | null;
-}
-
-async function measureRealRun(
-  ctx: BenchContext,
-  url: string,
-  size: number,
-  batchSize: number,
-  repeat: number,
-): Promise<RealRun> {
-  const config = benchConfig(`bench-${ctx.runId}-${size}-${batchSize}-${repeat}`);
-  const orm = await initORM(url, { poolMax: 2 });
-  let worker: WorkerProcess | undefined;
-  try {
-    await createProcessesAndSchedules(orm, ctx.client, config);
-    worker = await WorkerProcess.start('bench/worker.ts', {
-      BENCH_DATABASE_URL: url,
-      BENCH_TEMPORAL_ADDRESS: ctx.temporalAddress,
-      BENCH_TASK_QUEUE: config.taskQueue,
-      BENCH_WORKFLOW_BUNDLE: ctx.bundles.processes,
-      BENCH_BATCH_SIZE: String(batchSize),
-    });
+function realRun(ctx: BenchContext, url: string, { size, dayStartMs, batchSize, repeat }: RunSpec) {
+  return withService(ctx, url, `${size}-${batchSize}-${repeat}`, { batchSize }, async ({ orm, config, stopWorker }) => {
     // One run that moves nothing: the worker's first workflow, activity and database connections
     // are paid for before the clock starts, as in a worker that has been up since morning.
     await ctx.client.workflow.execute('rescheduleRemainingTasks', {
@@ -230,77 +88,105 @@ async function measureRealRun(
       workflowId: `bench-warmup-${randomUUID()}`,
       args: [{ processName: WARMUP }],
     });
-    worker.beginMeasuring();
-
     const triggeredAt = epochNow();
-    await ctx.client.schedule.getHandle(scheduleId(config, RESCHEDULE)).trigger(ScheduleOverlapPolicy.SKIP);
+    await ctx.client.schedule.getHandle(scheduleIdFor(RESCHEDULE, config)).trigger(ScheduleOverlapPolicy.SKIP);
     // Generous: 30 minutes, or 200 tasks/s, whichever is longer.
     const deadline = Date.now() + Math.max(30 * 60_000, (size / 200) * 1000);
-    let row: ExecutionRow | undefined;
+    type Row = Record<'started_ms' | 'completed_ms' | 'moved' | 'audit' | 'left', number> & { error: string | null };
+    let row: Row | undefined;
     while (!row && Date.now() < deadline && !ctx.signal.aborted) {
-      await sleep(POLL_MS);
-      row = (
-        await orm.em.getConnection().execute<ExecutionRow[]>(
-          `SELECT e.status, e.result, e.error_message,
-                  extract(epoch FROM e.started_at) * 1000 AS started_ms,
-                  extract(epoch FROM e.completed_at) * 1000 AS completed_ms
-             FROM automated_process_executions e JOIN automated_processes p USING (process_id)
-            WHERE p.name = ? AND e.status IN ('completed', 'failed')`,
-          [RESCHEDULE],
-        )
-      )[0];
+      await sleep(100);
+      // The checks in the select list run only once the run has closed its row.
+      [row] = await orm.em.getConnection().execute<Row[]>(
+        `SELECT CASE WHEN e.status = 'failed' THEN coalesce(e.error_message, 'failed') END AS error,
+                (e.result->>'tasks_rescheduled')::int AS moved,
+                extract(epoch FROM e.started_at) * 1000 AS started_ms, extract(epoch FROM e.completed_at) * 1000 AS completed_ms,
+                (SELECT count(*) FROM automated_process_task_moves) AS audit,
+                (SELECT count(*) FROM tasks WHERE status IN ('pending', 'in_progress') AND due_date_gregorian < ?) AS left
+           FROM automated_process_executions e JOIN automated_processes p USING (process_id)
+          WHERE p.name = ? AND e.status IN ('completed', 'failed')`,
+        [new Date(dayStartMs).toISOString(), RESCHEDULE],
+      );
     }
-    const memory = await worker.memory();
-    throwIfAborted(ctx.signal);
-    if (!row || row.completed_ms === null) {
-      return failedRun('timed_out', batchSize, repeat, Date.now() - triggeredAt, memory, 'no completed row');
-    }
-    const elapsedMs = Number(row.completed_ms) - triggeredAt;
-    const moved = row.result?.tasks_rescheduled ?? 0;
-    const [check] = await orm.em.getConnection().execute<{ audit: string; left: string }[]>(
-      `SELECT (SELECT count(*) FROM automated_process_task_moves) AS audit,
-              (SELECT count(*) FROM tasks WHERE status IN ('pending', 'in_progress') AND due_date_gregorian < ?) AS left`,
-      [new Date(dayPlan().dayStartMs).toISOString()],
-    );
-    const wrong =
-      row.status !== 'completed'
-        ? (row.error_message ?? 'failed')
-        : moved !== size || Number(check?.audit) !== size || Number(check?.left) !== 0
-          ? `moved ${moved}, audit rows ${check?.audit}, overdue left ${check?.left}; expected ${size}, ${size}, 0`
-          : undefined;
-    if (wrong) return failedRun('failed', batchSize, repeat, elapsedMs, memory, wrong);
-    return {
-      batchSize,
-      repeat,
-      outcome: 'completed',
-      tasksRescheduled: moved,
-      elapsedMs,
-      openMs: Number(row.started_ms) - triggeredAt,
-      tasksPerSecond: (size / elapsedMs) * 1000,
-      memory,
-    };
-  } finally {
-    await worker?.stop();
-    await deleteSchedules(ctx.client, config, [RESCHEDULE, 'archive_completed_tasks']);
-    await orm.close();
-  }
+    const peakRssBytes = await stopWorker();
+    ctx.signal.throwIfAborted();
+    const elapsedMs = (row ? Number(row.completed_ms) : Date.now()) - triggeredAt;
+    const run = { batchSize, repeat, elapsedMs, openMs: Number(row?.started_ms) - triggeredAt, peakRssBytes };
+    if (!row) return { ...run, tasksPerSecond: 0, error: 'timed out: no completed row' as string | undefined };
+    const found = `${row.moved}, ${row.audit}, ${row.left}`;
+    const wrong = `moved, audit rows, overdue left: ${found}, not ${size}, ${size}, 0`;
+    const error = row.error ?? (found === `${size}, ${size}, 0` ? undefined : wrong);
+    return { ...run, tasksPerSecond: error ? 0 : (size / elapsedMs) * 1000, error };
+  });
 }
 
-function failedRun(
-  outcome: 'failed' | 'timed_out',
-  batchSize: number,
-  repeat: number,
-  elapsedMs: number,
-  memory: MemoryReport,
-  error: string,
-): RealRun {
-  return { batchSize, repeat, outcome, tasksRescheduled: 0, elapsedMs, openMs: 0, tasksPerSecond: 0, memory, error };
+/**
+ * The throughput floors: the whole reschedule in one hand-written statement, with the same overdue
+ * filter and the same time rule as activities/reschedule-remaining-tasks.ts (the CASE over the day's
+ * offset segments), so the only differences are what the real path adds: batches and their commits,
+ * row locks, the re-check, ON CONFLICT, counts, Temporal. With `audit`, UPDATE … RETURNING feeds the
+ * audit INSERT in one statement and one commit; without, the bare UPDATE shows what the audit costs.
+ */
+function floorQuery(day: ReturnType<typeof localDateAt>, dayStartMs: number, audit: boolean): [string, unknown[]] {
+  const params = [ZONE, formatLocalDate(day), formatJalaliDate(addDays(day, 1)), formatJalaliDate(day), dayStartMs];
+  const segments = daySegments(ZONE, day);
+  const offset = segmentCase(segments, (s) => s.offsetSeconds);
+  const shift = segmentCase(segments, (s) => s.wallShiftSeconds);
+  const update = `UPDATE tasks t
+     SET due_date_gregorian = (($2::date + p.tod) - make_interval(secs => ${offset})) AT TIME ZONE 'UTC',
+         due_date_jalali = CASE WHEN p.sod + ${shift} >= 86400 THEN $3 ELSE $4 END
+           || 'T' || to_char(time '00:00' + make_interval(secs => p.sod + ${shift}), 'HH24:MI:SS'),
+         updated_at = now()
+    FROM (SELECT task_id, due_date_gregorian AS old_due, due_date_jalali AS old_jalali, tod, extract(epoch FROM tod) AS sod
+            FROM tasks, LATERAL (SELECT (due_date_gregorian AT TIME ZONE $1)::time AS tod) l
+           WHERE status = ANY('{pending,in_progress}'::status_enum[]) AND due_date_gregorian < to_timestamp($5::float8 / 1000)) p
+   WHERE t.task_id = p.task_id`;
+  if (!audit) return [update, params];
+  // The audit rows reference an execution: the floor opens one first, as beginExecution would.
+  const sql = `WITH execution AS (
+       INSERT INTO automated_process_executions (execution_id, process_id, status, started_at, trigger, workflow_id)
+       SELECT '${randomUUID()}', process_id, 'running', now(), 'manual', 'bench-floor'
+         FROM automated_processes WHERE name = '${RESCHEDULE}' RETURNING execution_id),
+     moved AS (${update}
+       RETURNING t.task_id, p.old_due, p.old_jalali, t.due_date_gregorian AS new_due, t.due_date_jalali AS new_jalali)
+     INSERT INTO automated_process_task_moves
+            (execution_id, task_id, old_due_gregorian, new_due_gregorian, old_due_jalali, new_due_jalali)
+     SELECT execution.execution_id, task_id, old_due, new_due, old_jalali, new_jalali FROM moved, execution`;
+  return [sql, params];
 }
 
-function withRate(floor: FloorRun): FloorResult {
-  return { ...floor, tasksPerSecond: (floor.rows / floor.elapsedMs) * 1000 };
-}
-
-function rate(floor: FloorRun): string {
-  return `${fmt(withRate(floor).tasksPerSecond)} tasks/s (${(floor.elapsedMs / 1000).toFixed(1)} s)`;
+/**
+ * Seeds the tasks of one size in one set-based statement (no row goes through Node), and the warm-up
+ * process. Deterministic: the same size always gives the same rows, so sizes compare like with like.
+ * Row i of 1..2N, odd and even interleaved, so the tasks to move are scattered over the whole heap:
+ * - overdue (odd): pending (3 in 4) or in_progress, due 1 to 60 days before the day;
+ * - not overdue (even), by thirds: pending and due 2 to 61 days after it; completed, or cancelled,
+ *   and due in the same past range (what a real table is mostly made of, and the filter must skip).
+ * Times of day are spread over all 86,400 seconds (a multiplier coprime with 86,400), so every zone's
+ * wall times occur, including the :30 and :45 offsets, and every segment of the CASE is exercised.
+ */
+async function seedTasks(pg: PgClient, size: number, users: number, dayStartMs: number): Promise<void> {
+  await pg.query(
+    `INSERT INTO tasks (user_id, name, due_date_gregorian, due_date_jalali, date_added_jalali, status, completed_at)
+     SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(k % $2), 12, '0'))::uuid, 'bench task ' || i, due,
+            '1404-08-' || lpad((1 + k % 28)::text, 2, '0') || 'T' || to_char(time '00:00' + make_interval(secs => sod), 'HH24:MI:SS'),
+            '1404-01-01T00:00:00', status::status_enum, CASE WHEN status = 'completed' THEN due END
+       FROM generate_series(1, 2 * $1::int) AS i,
+            LATERAL (SELECT (i + 1) / 2 AS k, i % 2 = 1 AS is_overdue, (i::bigint * 7919) % ${DAY_SECONDS} AS sod) r,
+            LATERAL (SELECT
+              CASE WHEN is_overdue OR k % 3 <> 0
+                   THEN to_timestamp($3::float8 / 1000) - make_interval(secs => ${DAY_SECONDS} * (1 + k % 60)) + make_interval(secs => sod)
+                   ELSE to_timestamp($3::float8 / 1000) + make_interval(secs => ${DAY_SECONDS} * (2 + k % 60)) + make_interval(secs => sod)
+              END AS due,
+              CASE WHEN is_overdue THEN CASE WHEN k % 4 = 0 THEN 'in_progress' ELSE 'pending' END
+                   ELSE (ARRAY['pending', 'completed', 'cancelled'])[1 + k % 3] END AS status) d`,
+    [size, users, dayStartMs],
+  );
+  await pg.query(
+    `INSERT INTO automated_processes (name, trigger_type, schedule_config, process_config) VALUES
+     ('${WARMUP}', 'manual', '{"hour": 0, "minute": 0, "timezone": "${ZONE}"}', '{"user_ids": ["${NOBODY}"]}')`,
+  );
+  // Clones copy the files, statistics and visibility map included: every measurement starts from a
+  // vacuumed, analysed table, as a production table that autovacuum keeps up with would be.
+  await pg.query('VACUUM (ANALYZE) tasks');
 }
