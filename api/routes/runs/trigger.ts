@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import '../../deps';
@@ -11,6 +12,8 @@ export default async function triggerRoutes(fastify: FastifyInstance): Promise<v
   // Closing the server ends the waits of pending triggers (they answer 202 with the run as it is),
   // so a wait=true request never holds a shutdown up for minutes.
   const closing = new AbortController();
+  // Each trigger in flight listens (and stops listening when it answers): hundreds at once are fine.
+  setMaxListeners(0, closing.signal);
   app.addHook('preClose', async () => closing.abort());
 
   app.post(
