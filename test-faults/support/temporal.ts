@@ -1,5 +1,8 @@
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { execution, executionsOf, newExecution, RESCHEDULE, type ExecutionRow } from './database';
+import type { FaultStack } from './stack';
+import { eventually } from './timing';
 
 export async function connectClient(address: string): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -68,4 +71,26 @@ export async function runningWorkflows(client: Client, taskQueue: string): Promi
 
 export async function workflowStatus(client: Client, workflowId: string, runId?: string): Promise<string> {
   return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+}
+
+/** What an operator does: trigger the reschedule schedule; resolves with the row the new run opens. */
+export async function triggerRun(stack: FaultStack): Promise<ExecutionRow> {
+  const known = new Set((await executionsOf(stack.pool, RESCHEDULE)).map((e) => e.execution_id));
+  await triggerSchedule(stack.client, stack.taskQueue, RESCHEDULE);
+  return eventually('the run opens its execution row', () => newExecution(stack.pool, RESCHEDULE, known), {
+    timeoutMs: 60_000,
+    intervalMs: 50,
+  });
+}
+
+/** Resolves with the execution row once it is no longer running. */
+export async function finished(stack: FaultStack, executionId: string, timeoutMs: number): Promise<ExecutionRow> {
+  return eventually(
+    'the run closes its execution row',
+    async () => {
+      const row = await execution(stack.pool, executionId);
+      return row.status === 'running' ? undefined : row;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }
