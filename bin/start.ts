@@ -6,13 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DEV_STACK_ENV_FILE } from '../config/env-files';
 import { startStack } from '../dev-stack/index';
 import { loadConfigOrExit, REPO_ROOT } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog as log } from '../dev-stack/types';
-import { lockDataDir, signalGroup, stopGroup, stopLeftover, writePidFile } from '../dev-stack/processes';
+import { lockDataDir, stopGroup, stopLeftover, writePidFile } from '../dev-stack/processes';
 
 /** Everything `npm start` runs against the stack: the worker, and the HTTP API (it prints its URL when up). */
 const PROGRAMS = [
@@ -29,57 +30,49 @@ const STOP_GRACE_MS = 30_000;
 
 type Program = (typeof PROGRAMS)[number];
 
+/** How a program ended; tsx exits with 128 + n when the script it runs was killed by signal n. */
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `killed by ${signal}`;
+  const scriptSignal = Object.entries(os.constants.signals).find(([, n]) => n === (code ?? 0) - 128)?.[0];
+  return `exit code ${code}${scriptSignal ? `: its script was killed by ${scriptSignal}` : ''}`;
+}
+
 /** Runs a program in its own process group until stop(), starting it again whenever it exits. */
 function supervise(program: Program, env: NodeJS.ProcessEnv, dataDir: string) {
   const pidFile = path.join(dataDir, `${program.name}.pid`);
   const script = path.join(REPO_ROOT, program.script);
-  let current: { pid: number; exited: Promise<void> } | undefined;
+  let current: number | undefined;
   let stopping = false;
-  let wake = () => undefined as void;
+  let wake = () => {};
   const loop = (async () => {
-    for (let delay = FIRST_DELAY_MS; !stopping;) {
+    for (let delay = FIRST_DELAY_MS; !stopping; delay = Math.min(delay * 2, MAX_DELAY_MS)) {
       const startedAt = Date.now();
       // tsx's CLI under the same Node; detached, so a terminal's Ctrl-C reaches only us and we keep the order.
       const child = spawn(process.execPath, [require.resolve('tsx/cli'), script], {
-        cwd: REPO_ROOT,
-        env,
-        stdio: ['ignore', 'inherit', 'inherit'],
-        detached: true,
+        ...{ cwd: REPO_ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true },
       });
-      const exit = new Promise<string>((resolve) => {
+      current = child.pid;
+      if (current !== undefined) writePidFile(pidFile, current, script);
+      const why = await new Promise<string>((resolve) => {
         child.once('error', (error) => resolve(`could not start: ${error.message}`));
-        child.once('exit', (code, signal) => resolve(signal ? `killed by ${signal}` : `exit code ${code}`));
+        child.once('exit', (code, signal) => resolve(describeExit(code, signal)));
       });
-      if (child.pid !== undefined) {
-        writePidFile(pidFile, child.pid, script);
-        current = { pid: child.pid, exited: exit.then(() => undefined) };
-      }
-      const why = await exit;
-      current = undefined;
       // tsx runs the script in a child of its own, which outlives a killed tsx: the group goes as a whole.
-      if (child.pid !== undefined) await stopGroup(child.pid, 'SIGKILL', 0);
+      if (current !== undefined) await stopGroup(current, 'SIGKILL', 0);
+      current = undefined;
       fs.rmSync(pidFile, { force: true });
       if (stopping) break;
       if (Date.now() - startedAt > HEALTHY_AFTER_MS) delay = FIRST_DELAY_MS;
       log(`The ${program.name} exited unexpectedly (${why}); restarting it in ${delay / 1000}s.`);
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, delay);
-      });
-      delay = Math.min(delay * 2, MAX_DELAY_MS);
+      await new Promise<void>((resolve) => setTimeout((wake = resolve), delay));
     }
   })();
   return {
+    /** The signal to the whole group, SIGKILL after the grace period; resolves when all of it is gone. */
     async stop(signal: NodeJS.Signals): Promise<void> {
       stopping = true;
       wake();
-      if (current) {
-        const { pid, exited } = current;
-        signalGroup(pid, signal);
-        const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), STOP_GRACE_MS);
-        await exited;
-        clearTimeout(timer);
-      }
+      if (current !== undefined) await stopGroup(current, signal, STOP_GRACE_MS);
       await loop;
     },
   };

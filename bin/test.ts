@@ -3,7 +3,7 @@
  * DATABASE_URL / TEMPORAL_ADDRESS are used instead when set), then jest against them. Exits with
  * jest's exit code; the stack is stopped in every case. Runs fine next to `npm start`.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,45 +18,37 @@ const signalExitCode = (signal: NodeJS.Signals) => 128 + (os.constants.signals[s
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const abort = new AbortController();
-  let received: NodeJS.Signals | undefined;
-  let stopJest = (signal: NodeJS.Signals) => void signal;
+  let jest: ChildProcess | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    received ??= signal;
-    abort.abort();
-    stopJest(signal);
+    if (!abort.signal.aborted) abort.abort(signal);
+    jest?.kill(signal);
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const received = () => abort.signal.reason as NodeJS.Signals;
 
   const started = Date.now();
   const stack = await startStack(config, { mode: 'ephemeral', signal: abort.signal }).catch((error: unknown) => {
-    if (received) process.exit(signalExitCode(received));
+    if (abort.signal.aborted) process.exit(signalExitCode(received()));
     throw error;
   });
   try {
     for (const line of describeStack(stack, config)) log(line);
     log(`Stack ready in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
     await prepareTestServices(stack);
-    if (received) return signalExitCode(received);
+    if (abort.signal.aborted) return signalExitCode(received());
 
     // jest's JSON report feeds the plain closing line "jest: N passed, N failed" that CI tools read.
     const report = path.join(os.tmpdir(), `behflow-jest-${process.pid}.json`);
-    const jestArgs = [
-      ...(['true', '1'].includes(process.env.CI ?? '') ? ['--ci'] : []),
-      ...['--json', `--outputFile=${report}`, ...process.argv.slice(2)],
-    ];
+    const ci = ['true', '1'].includes(process.env.CI ?? '') ? ['--ci'] : [];
     const jestBin = path.join(path.dirname(require.resolve('jest/package.json')), 'bin', 'jest.js');
     // Not detached: jest stays in the terminal's process group, so its watch mode and Ctrl-C work.
-    const jest = spawn(process.execPath, [jestBin, ...jestArgs], {
+    jest = spawn(process.execPath, [jestBin, ...ci, '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
       env: { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress },
       stdio: 'inherit',
     });
-    stopJest = (signal) => {
-      jest.kill(signal);
-      setTimeout(() => jest.kill('SIGKILL'), 10_000).unref();
-    };
     const code = await new Promise<number>((resolve) => {
-      jest.once('error', () => resolve(1));
-      jest.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
+      jest?.once('error', () => resolve(1));
+      jest?.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
     });
     try {
       const { numPassedTests, numFailedTests } = JSON.parse(readFileSync(report, 'utf8')) as Record<string, number>;

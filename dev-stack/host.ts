@@ -4,26 +4,15 @@
  * Temporal dev server as its children, so a terminal's Ctrl-C reaches neither and `npm start` can stop
  * its programs first. It stops them (Temporal, then PostgreSQL) when its stdin closes, which is also
  * what happens when its parent dies: no server outlives the process that asked for it.
- * It reports on stdout, one JSON line each: {ready}, {error} (startup failed), {crashed}.
+ * It reports on stdout: HOST_READY, then why it failed if a server fails to start or dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CUSTOM_SEARCH_ATTRIBUTES } from '../temporal/search-attributes';
-import { APP_DATABASE, LOOPBACK, POSTGRES_PASSWORD } from './ports';
+import { LOOPBACK } from './ports';
 import { sleep } from './processes';
-import { defaultLog as log } from './types';
-
-export interface HostSpec {
-  /** Data and logs; an ephemeral host deletes the folder when it stops. */
-  readonly dir: string;
-  readonly ephemeral: boolean;
-  readonly postgres?: { readonly port: number };
-  /** No uiPort: headless. */
-  readonly temporal?: { cliPath: string; port: number; uiPort?: number; namespace: string };
-}
-
-export type HostMessage = { ready: true } | { error: string } | { crashed: string };
+import { APP_DATABASE, defaultLog as log, HOST_READY, POSTGRES_PASSWORD, type HostSpec } from './types';
 
 interface Server {
   readonly name: string;
@@ -32,7 +21,6 @@ interface Server {
   stop(): Promise<void>;
 }
 
-const send = (message: HostMessage) => process.stdout.write(`${JSON.stringify(message)}\n`);
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 function withLogTail(message: string, file: string): string {
@@ -40,6 +28,7 @@ function withLogTail(message: string, file: string): string {
   return text === '' ? `${message} (log: ${file}, empty)` : `${message}\n--- last lines of ${file} ---\n${text}`;
 }
 
+/** What ended a server, with its log's tail; `gone` is set by then. */
 function watchExit(child: ChildProcess, name: string, logFile: string) {
   const watch = { gone: false, exited: Promise.resolve('') };
   watch.exited = new Promise<string>((resolve) => {
@@ -73,14 +62,8 @@ async function startPostgres(spec: HostSpec, options: NonNullable<HostSpec['post
     onLog: (message) => fs.writeSync(logFd, message),
     onError: (error) => fs.writeSync(logFd, `${String(error)}\n`),
   });
+  // initdb refuses a folder that is not empty, so nobody's data is ever overwritten.
   if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    if (fs.existsSync(databaseDir) && fs.readdirSync(databaseDir).length > 0) {
-      // Never wipe a folder we did not finish creating ourselves: it may hold someone's data.
-      throw new Error(
-        `${databaseDir} exists but is not a PostgreSQL data folder (no PG_VERSION); an earlier initialisation ` +
-          `was probably interrupted. Delete that folder to start with an empty database.`,
-      );
-    }
     log(`Initialising PostgreSQL in ${databaseDir}`);
     await cluster.initialise();
   }
@@ -154,14 +137,14 @@ async function main(spec: HostSpec): Promise<void> {
       temporal && startTemporal(spec, temporal).then((server) => (servers.temporal = server)),
     ]);
   } catch (error) {
-    send({ error: error instanceof Error ? error.message : String(error) });
+    process.stdout.write(error instanceof Error ? error.message : String(error));
     return stop(1);
   }
   if (stopping) return;
-  send({ ready: true });
+  process.stdout.write(HOST_READY);
   const crash = await Promise.race([servers.postgres, servers.temporal].flatMap((s) => (s ? [s.exited] : [])));
   if (stopping) return;
-  send({ crashed: crash });
+  process.stdout.write(crash);
   return stop(3);
 }
 

@@ -2,13 +2,11 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Config } from '../config';
-import type { HostMessage, HostSpec } from './host';
-import { APP_DATABASE, getFreePort, isPortFree, LOOPBACK, POSTGRES_PASSWORD, preferredOrFreePort } from './ports';
-import { signalGroup, stopGroup, stopLeftover, writePidFile } from './processes';
+import { getFreePort, isPortFree, LOOPBACK, preferredOrFreePort } from './ports';
+import { stopGroup, stopLeftover, writePidFile } from './processes';
 import { locateTemporalCli } from './temporal-cli';
-import { defaultLog, type Log } from './types';
+import { APP_DATABASE, defaultLog, HOST_READY, POSTGRES_PASSWORD, type HostSpec, type Log } from './types';
 
 /**
  * persistent: `npm start`; data in DATA_DIR survives restarts and the usual ports are used. The caller
@@ -19,7 +17,6 @@ export type StackMode = 'persistent' | 'ephemeral';
 
 export interface StackOptions {
   readonly mode: StackMode;
-  readonly log?: Log;
   /** Aborting (Ctrl-C during startup) stops what has started and rejects. */
   readonly signal?: AbortSignal;
 }
@@ -40,7 +37,7 @@ export interface Stack {
  * is started for them), otherwise an embedded PostgreSQL and `temporal server start-dev`.
  */
 export async function startStack(config: Config, options: StackOptions): Promise<Stack> {
-  const log = options.log ?? defaultLog;
+  const log = defaultLog;
   const ephemeral = options.mode === 'ephemeral';
   const configured = { databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '' };
   if (config.databaseUrl !== undefined && config.temporalAddress !== undefined) {
@@ -57,13 +54,13 @@ export async function startStack(config: Config, options: StackOptions): Promise
       dir,
       ephemeral,
       ...(config.databaseUrl === undefined && {
-        postgres: { port: ephemeral ? await getFreePort() : await preferredPort(config, log) },
+        postgres: { port: ephemeral ? await getFreePort() : await preferredPostgresPort(config, log) },
       }),
       ...(cliPath !== undefined && {
         temporal: {
           cliPath,
           namespace: config.temporalNamespace,
-          ...(ephemeral ? { port: await getFreePort() } : await temporalPorts(config)),
+          ...(ephemeral ? { port: await getFreePort() } : await fixedTemporalPorts(config)),
         },
       }),
     };
@@ -92,46 +89,30 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
-async function preferredPort(config: Config, log: Log): Promise<number> {
+async function preferredPostgresPort(config: Config, log: Log): Promise<number> {
   const { port, substituted } = await preferredOrFreePort(config.embeddedPostgresPort);
-  const preferred = config.embeddedPostgresPort;
-  if (substituted)
-    log(`Port ${preferred} is taken, so PostgreSQL uses port ${port} (set EMBEDDED_POSTGRES_PORT to choose).`);
+  const note = `set EMBEDDED_POSTGRES_PORT to choose`;
+  if (substituted) log(`Port ${config.embeddedPostgresPort} is taken, so PostgreSQL uses port ${port} (${note}).`);
   return port;
 }
 
 /** Persistent mode keeps the well-known ports (bookmarks, the worker's defaults); taken means a clear error. */
-async function temporalPorts(config: Config): Promise<{ port: number; uiPort: number }> {
-  for (const [port, variable, what] of [
-    [config.temporalDevPort, 'TEMPORAL_DEV_PORT', 'Temporal gRPC'],
-    [config.temporalUiPort, 'TEMPORAL_UI_PORT', 'Temporal Web UI'],
-  ] as const) {
-    if (!(await isPortFree(port))) {
-      throw new Error(
-        `Port ${port} (${what}) is already in use on ${LOOPBACK}. Stop whatever uses it, set ${variable} to a free port, ` +
-          `or set TEMPORAL_ADDRESS to use a Temporal server that is already running.`,
-      );
-    }
+async function fixedTemporalPorts(config: Config): Promise<{ port: number; uiPort: number }> {
+  const ports = { TEMPORAL_DEV_PORT: config.temporalDevPort, TEMPORAL_UI_PORT: config.temporalUiPort };
+  for (const [variable, port] of Object.entries(ports)) {
+    if (await isPortFree(port)) continue;
+    throw new Error(
+      `Port ${port} (${variable}) is already in use on ${LOOPBACK}. Stop whatever uses it, set ${variable} to a free ` +
+        `port, or set TEMPORAL_ADDRESS to use a Temporal server that is already running.`,
+    );
   }
-  return { port: config.temporalDevPort, uiPort: config.temporalUiPort };
+  return { port: ports.TEMPORAL_DEV_PORT, uiPort: ports.TEMPORAL_UI_PORT };
 }
 
-export interface ServerHost {
-  /** Of the host, which leads the process group its servers are in. */
-  readonly pid: number;
-  readonly databaseUrl: string | undefined;
-  readonly temporalAddress: string | undefined;
-  readonly temporalUiUrl: string | undefined;
-  /** Settles only if a server dies before stop(). */
-  readonly crashed: Promise<Error>;
-  stop(): Promise<void>;
-}
+export type ServerHost = Awaited<ReturnType<typeof startServers>>;
 
 /** Runs the servers of `spec` in a server host (host.ts); resolves once they are all ready. */
-export async function startServers(
-  spec: HostSpec,
-  options: { readonly signal?: AbortSignal; readonly quiet?: boolean } = {},
-): Promise<ServerHost> {
+export async function startServers(spec: HostSpec, options: { signal?: AbortSignal; quiet?: boolean } = {}) {
   options.signal?.throwIfAborted();
   const script = path.join(__dirname, 'host.ts');
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), script, JSON.stringify(spec)], {
@@ -139,52 +120,42 @@ export async function startServers(
     detached: true,
   });
   const pid = child.pid;
-  if (pid === undefined || !child.stdout) throw new Error(`Could not run ${script} with tsx.`);
-  const exited = new Promise<number>((resolve) => child.once('exit', (code) => resolve(code ?? 1)));
+  if (pid === undefined) throw new Error(`Could not run ${script} with tsx.`);
+  let said = ''; // HOST_READY, then why it failed
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const ready = new Promise<boolean>((resolve) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if ((said += chunk).startsWith(HOST_READY)) resolve(true);
+    });
+    void closed.then(() => resolve(false));
+  });
+  const failure = async () =>
+    new Error(said.replace(HOST_READY, '').trim() || `The server host exited (code ${await closed}).`);
   let stopped: Promise<void> | undefined;
   // Closing its stdin asks the host to stop its servers in order; SIGKILL is the last resort.
-  const stop = () =>
-    (stopped ??= (async () => {
-      child.stdin?.end();
-      const timer = setTimeout(() => signalGroup(pid, 'SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(timer);
-      await stopGroup(pid, 'SIGKILL', 0); // anything the host left behind
-    })());
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const nextMessage = async (): Promise<HostMessage | undefined> => {
-    for (let line = await lines.next(); !line.done; line = await lines.next()) {
-      if (line.value.startsWith('{')) return JSON.parse(line.value) as HostMessage;
-    }
-    return undefined;
+  const stop = () => {
+    child.stdin?.end();
+    return (stopped ??= stopGroup(pid, 0, 60_000));
   };
   const onAbort = () => void stop();
   options.signal?.addEventListener('abort', onAbort);
   try {
-    const first = await nextMessage();
-    options.signal?.throwIfAborted();
-    if (first === undefined || !('ready' in first)) {
-      throw new Error(first && 'error' in first ? first.error : `The server host exited (code ${await exited}).`);
-    }
-    const crashed = (async () => {
-      for (let message = await nextMessage(); message; message = await nextMessage()) {
-        if ('crashed' in message) return new Error(message.crashed);
-      }
-      return new Error(`The server host (pid ${pid}) exited (code ${await exited}).`);
-    })().then((error) => (stopped ? new Promise<Error>(() => {}) : error));
-    const { postgres, temporal } = spec;
-    return {
-      pid,
-      databaseUrl: postgres && `postgres://postgres:${POSTGRES_PASSWORD}@${LOOPBACK}:${postgres.port}/${APP_DATABASE}`,
-      temporalAddress: temporal && `${LOOPBACK}:${temporal.port}`,
-      temporalUiUrl: temporal?.uiPort === undefined ? undefined : `http://localhost:${temporal.uiPort}`,
-      crashed,
-      stop,
-    };
+    if (!(await ready)) throw options.signal?.aborted ? options.signal.reason : await failure();
   } catch (error) {
     await stop();
     throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
   }
+  const { postgres, temporal } = spec;
+  return {
+    /** Of the host, which leads the process group its servers are in. */
+    pid,
+    databaseUrl: postgres && `postgres://postgres:${POSTGRES_PASSWORD}@${LOOPBACK}:${postgres.port}/${APP_DATABASE}`,
+    temporalAddress: temporal && `${LOOPBACK}:${temporal.port}`,
+    temporalUiUrl: temporal?.uiPort === undefined ? undefined : `http://localhost:${temporal.uiPort}`,
+    /** Settles only if a server dies before stop(). */
+    crashed: closed.then(() => (stopped ? new Promise<Error>(() => {}) : failure())),
+    stop,
+  };
 }

@@ -2,9 +2,6 @@ import net from 'node:net';
 
 /** Every service of the dev stack binds to loopback only; that is also where we probe. */
 export const LOOPBACK = '127.0.0.1';
-/** A fixed local-only password: the embedded PostgreSQL listens on loopback and holds development data. */
-export const POSTGRES_PASSWORD = 'behflow-dev';
-export const APP_DATABASE = 'behflow';
 
 /** True when we can listen on host:port right now (the same test the Temporal CLI makes). */
 export function isPortFree(port: number, host: string = LOOPBACK): Promise<boolean> {

@@ -1,8 +1,8 @@
 /**
- * Servers and children are spawned detached, each leading a process group of its own (for an
- * ordered shutdown), so they outlive a SIGKILLed `npm start`. Each start records "pgid\nmarker" in a
- * pid file; the next start stops a group that is still there and runs a command containing the
- * marker (so a reused pid is never killed), then deletes the file.
+ * Servers and programs are spawned detached, each leading a process group of its own (for an ordered
+ * shutdown), so they outlive a SIGKILLed `npm start`. Each start records "pgid\nmarker" in a pid file;
+ * the next start stops a group that is still there and runs a command containing the marker (so a
+ * reused pid is never killed), then deletes the file.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,20 +21,17 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** Asks the group to stop, SIGKILLs what is left after graceMs; resolves when all of it is gone. */
-export async function stopGroup(pgid: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+/** Asks the group to stop (0: it was asked otherwise), SIGKILLs what is left after graceMs; resolves when all is gone. */
+export async function stopGroup(pgid: number, signal: NodeJS.Signals | 0, graceMs: number): Promise<void> {
   signalGroup(pgid, signal);
   for (const deadline = Date.now() + graceMs; signalGroup(pgid, 0) && Date.now() < deadline;) await sleep(100);
   while (signalGroup(pgid, 'SIGKILL')) await sleep(50);
 }
 
-/** Command lines of the processes in a group (`ps` works the same on Linux and macOS). */
-export function groupCommands(pgid: number): string[] {
-  const lines = execFileSync('ps', ['-eo', 'pgid=,args='], { encoding: 'utf8' }).split('\n');
-  return lines.flatMap((line) => {
-    const match = /^\s*(\d+)\s+(.*)$/.exec(line);
-    return match && Number(match[1]) === pgid ? [match[2] ?? ''] : [];
-  });
+/** Command lines of the processes whose pid (or process group) is `id`; `ps` works alike on Linux and macOS. */
+function commandsOf(id: number, by: 'pid' | 'pgid'): string[] {
+  const lines = execFileSync('ps', ['-eo', `${by}=,args=`], { encoding: 'utf8' }).split('\n');
+  return lines.flatMap((line) => (Number(/^\s*(\d+)/.exec(line)?.[1]) === id ? [line.trim()] : []));
 }
 
 export function writePidFile(file: string, pid: number, marker: string): void {
@@ -48,7 +45,7 @@ function readPidFile(file: string): { pid: number; marker: string } | undefined 
 
 export async function stopLeftover(file: string, what: string, log: Log): Promise<void> {
   const recorded = readPidFile(file);
-  if (recorded && recorded.marker !== '' && groupCommands(recorded.pid).some((c) => c.includes(recorded.marker))) {
+  if (recorded && recorded.marker !== '' && commandsOf(recorded.pid, 'pgid').some((c) => c.includes(recorded.marker))) {
     log(`Stopping ${what} (process group ${recorded.pid}) left running by an earlier run that did not shut down.`);
     await stopGroup(recorded.pid, 'SIGTERM', 30_000);
   }
@@ -64,7 +61,7 @@ export function lockDataDir(dataDir: string): { release(): void } {
   const file = path.join(dataDir, 'dev-stack.pid');
   const holder = readPidFile(file)?.pid;
   // A live holder that is not Node is a reused pid, not a stack: take the lock over.
-  if (holder !== undefined && holder !== process.pid && /\bnode\b|tsx/.test(commandOf(holder))) {
+  if (holder !== undefined && holder !== process.pid && commandsOf(holder, 'pid').some((c) => /node|tsx/.test(c))) {
     throw new Error(
       `Another dev stack (pid ${holder}) is using ${dataDir}. Stop it first (Ctrl-C in its terminal), ` +
         `or set DATA_DIR to another folder. If no such process is yours, delete ${file}.`,
@@ -76,12 +73,4 @@ export function lockDataDir(dataDir: string): { release(): void } {
       if (readPidFile(file)?.pid === process.pid) fs.rmSync(file, { force: true });
     },
   };
-}
-
-function commandOf(pid: number): string {
-  try {
-    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return ''; // ps exits 1 when the process is gone
-  }
 }

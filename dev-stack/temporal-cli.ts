@@ -11,20 +11,14 @@ export const GO_INSTALL_COMMAND = `go install github.com/temporalio/cli/cmd/temp
 
 const EXE = process.platform === 'win32' ? '.exe' : '';
 
-export interface LocateOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly log?: Log;
-  /** false: only look, never run `go install` (default true). */
-  readonly build?: boolean;
-}
-
 /**
  * Path of the `temporal` binary: TEMPORAL_CLI_PATH, else PATH, else Go's bin folder, else built
  * there with `go install` when Go is available. Nothing is downloaded except through Go's module proxy.
  */
 export async function locateTemporalCli(
   config: Pick<Config, 'temporalCliPath'>,
-  options: LocateOptions = {},
+  /** build false: only look, never run `go install`. */
+  options: { readonly env?: NodeJS.ProcessEnv; readonly log?: Log; readonly build?: boolean } = {},
 ): Promise<string> {
   const env = options.env ?? process.env;
   if (config.temporalCliPath !== undefined) {
@@ -79,17 +73,12 @@ async function goInstall(go: string, env: NodeJS.ProcessEnv, log: Log): Promise<
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only, a few minutes)…`);
   const started = Date.now();
   const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
-  // go is silent while compiling; a heartbeat shows the build is alive. Its output goes to our stderr,
+  // go is silent while compiling: a heartbeat shows the build is alive. Its output goes to our stderr,
   // so that stdout stays usable by callers that print the path.
   const heartbeat = setInterval(() => log(`…still building (${elapsed()})`), 30_000);
-  try {
-    const child = spawn(go, GO_INSTALL_COMMAND.split(' ').slice(1), { env, stdio: ['ignore', 2, 2] });
-    const code = await new Promise<number | null>((resolve, reject) =>
-      child.once('error', reject).once('exit', resolve),
-    );
-    if (code !== 0) throw new Error(`\`${GO_INSTALL_COMMAND}\` failed (exit code ${code}); see go's output above.`);
-  } finally {
-    clearInterval(heartbeat);
-  }
+  const child = spawn(go, GO_INSTALL_COMMAND.split(' ').slice(1), { env, stdio: ['ignore', 2, 2] });
+  const code = await new Promise((resolve) => child.once('error', () => resolve('not run')).once('exit', resolve));
+  clearInterval(heartbeat);
+  if (code !== 0) throw new Error(`\`${GO_INSTALL_COMMAND}\` failed (exit code ${code}); see go's output above.`);
   log(`Built the Temporal CLI in ${elapsed()}.`);
 }
