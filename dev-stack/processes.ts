@@ -28,26 +28,25 @@ export async function stopGroup(pgid: number, signal: NodeJS.Signals | 0, graceM
   while (signalGroup(pgid, 'SIGKILL')) await sleep(50);
 }
 
-/** Command lines of the processes whose pid (or process group) is `id`; `ps` works alike on Linux and macOS. */
-function commandsOf(id: number, by: 'pid' | 'pgid'): string[] {
-  const lines = execFileSync('ps', ['-eo', `${by}=,args=`], { encoding: 'utf8' }).split('\n');
-  return lines.flatMap((line) => (Number(/^\s*(\d+)/.exec(line)?.[1]) === id ? [line.trim()] : []));
-}
-
 export function writePidFile(file: string, pid: number, marker: string): void {
   fs.writeFileSync(file, `${pid}\n${marker}\n`);
 }
 
-function readPidFile(file: string): { pid: number; marker: string } | undefined {
-  const [pid = '', marker = ''] = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
-  return Number(pid) > 0 ? { pid: Number(pid), marker } : undefined;
+/** The pid a pid file records, if that process (or group) is still there running a command with the marker. */
+function stillRunning(file: string, by: 'pid' | 'pgid'): number | undefined {
+  const [recorded = '', marker = ''] = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
+  const id = Number(recorded);
+  if (!(id > 0) || marker === '') return undefined;
+  // `ps` works alike on Linux and macOS.
+  const lines = execFileSync('ps', ['-eo', `${by}=,args=`], { encoding: 'utf8' }).split('\n');
+  return lines.some((line) => Number(/^\s*(\d+)/.exec(line)?.[1]) === id && line.includes(marker)) ? id : undefined;
 }
 
 export async function stopLeftover(file: string, what: string, log: Log): Promise<void> {
-  const recorded = readPidFile(file);
-  if (recorded && recorded.marker !== '' && commandsOf(recorded.pid, 'pgid').some((c) => c.includes(recorded.marker))) {
-    log(`Stopping ${what} (process group ${recorded.pid}) left running by an earlier run that did not shut down.`);
-    await stopGroup(recorded.pid, 'SIGTERM', 30_000);
+  const pgid = stillRunning(file, 'pgid');
+  if (pgid !== undefined) {
+    log(`Stopping ${what} (process group ${pgid}) left running by an earlier run that did not shut down.`);
+    await stopGroup(pgid, 'SIGTERM', 30_000);
   }
   fs.rmSync(file, { force: true });
 }
@@ -59,18 +58,18 @@ export async function stopLeftover(file: string, what: string, log: Log): Promis
 export function lockDataDir(dataDir: string): { release(): void } {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'dev-stack.pid');
-  const holder = readPidFile(file)?.pid;
-  // A live holder that is not Node is a reused pid, not a stack: take the lock over.
-  if (holder !== undefined && holder !== process.pid && commandsOf(holder, 'pid').some((c) => /node|tsx/.test(c))) {
+  const holder = stillRunning(file, 'pid');
+  if (holder !== undefined && holder !== process.pid) {
     throw new Error(
       `Another dev stack (pid ${holder}) is using ${dataDir}. Stop it first (Ctrl-C in its terminal), ` +
         `or set DATA_DIR to another folder. If no such process is yours, delete ${file}.`,
     );
   }
-  writePidFile(file, process.pid, 'npm start');
+  const mine = `${process.pid}\n${process.argv[1] ?? 'node'}\n`;
+  fs.writeFileSync(file, mine);
   return {
     release() {
-      if (readPidFile(file)?.pid === process.pid) fs.rmSync(file, { force: true });
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
     },
   };
 }

@@ -20,51 +20,35 @@ import { connectClient } from './temporal';
 import { sleep } from './timing';
 
 export const ZONE = 'Asia/Tehran';
-export const REPO = path.resolve(__dirname, '..', '..');
-const READY_LINE = 'Automated process worker started';
+const REPO = path.resolve(__dirname, '..', '..');
 /** Variables of ours that must not leak into the worker from the environment jest runs in. */
-const CONFIG_VARIABLES = /^(DATABASE_URL|TEMPORAL_|BEHFLOW_|RESCHEDULE_|ARCHIVE_|SCHEDULE_|LOG_LEVEL|API_|DATA_DIR)/;
+export const CONFIG_VARIABLES =
+  /^(DATABASE_URL|TEMPORAL_|BEHFLOW_|RESCHEDULE_|ARCHIVE_|SCHEDULE_|LOG_LEVEL|API_|DATA_DIR)/;
 
-export interface StackOptions {
-  /** Tasks per committed batch (RESCHEDULE_BATCH_SIZE). */
-  readonly batchSize: number;
-  /** Temporal persisting to a file in the temp folder, so it can be restarted; else in memory. */
-  readonly persistentTemporal?: boolean;
-}
-
-interface Server {
-  readonly address: string;
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-/** Steps run in reverse order by close(), each even if another failed. */
-type Cleanup = { add(what: string, run: () => Promise<unknown> | void): void };
-
-export function logTail(file: string, chars = 3000): string {
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').slice(-chars) : '(no log)';
-}
+type Worker = { readonly pid: number; readonly exited: boolean; startupMs: number };
 
 export class FaultStack {
-  private readonly steps: { what: string; run: () => Promise<unknown> | void }[] = [];
-  readonly cleanup: Cleanup = { add: (what, run) => this.steps.push({ what, run }) };
+  private readonly steps: { what: string; run: () => unknown }[] = [];
+  /** Steps close() runs in reverse order, each even if another failed. */
+  readonly cleanup = { add: (what: string, run: () => unknown) => void this.steps.push({ what, run }) };
   readonly taskQueue = `faults-${randomUUID().slice(0, 8)}`;
   readonly tmp: string;
-  postgres!: Server & { readonly databaseUrl: string };
-  temporal!: Server & { readonly uiPort: number | undefined };
+  postgres!: Awaited<ReturnType<FaultStack['startPostgres']>>;
+  temporal!: Awaited<ReturnType<FaultStack['startTemporal']>>;
   client!: Client;
   pool!: Pool;
-  worker: { readonly pid: number; readonly exited: boolean; readonly startupMs: number } | undefined;
+  worker: Worker | undefined;
 
+  /** `persistentTemporal`: Temporal persists to a file in the temp folder, so it can restart with its data. */
   private constructor(
     label: string,
-    private readonly options: StackOptions,
+    private readonly options: { batchSize: number; persistentTemporal?: boolean },
   ) {
     this.tmp = makeTempDir(`behflow-faults-${label}-`);
     this.cleanup.add(`remove ${this.tmp}`, () => fs.rmSync(this.tmp, { recursive: true, force: true }));
   }
 
-  static async start(label: string, options: StackOptions): Promise<FaultStack> {
+  static async start(label: string, options: FaultStack['options']): Promise<FaultStack> {
     const stack = new FaultStack(label, options);
     try {
       [stack.postgres, stack.temporal] = await Promise.all([stack.startPostgres(), stack.startTemporal()]);
@@ -88,11 +72,11 @@ export class FaultStack {
   private async startPostgres(port?: number) {
     const wanted = port ?? (await getFreePort());
     const host = await startServers({ dir: this.tmp, ephemeral: false, postgres: { port: wanted } }, { quiet: true });
-    return { address: `127.0.0.1:${wanted}`, port: wanted, databaseUrl: host.databaseUrl ?? '', stop: host.stop };
+    return { port: wanted, databaseUrl: host.databaseUrl ?? '', stop: host.stop };
   }
 
   /** Persistent: the same file and ports when it ran before; else in memory, headless. */
-  private async startTemporal(ports?: { port: number; uiPort: number | undefined }) {
+  private async startTemporal(before?: { port: number; uiPort: number | undefined }) {
     const cliPath = await locateTemporalCli(
       { temporalCliPath: process.env.TEMPORAL_CLI_PATH || undefined },
       { build: false, log: () => undefined },
@@ -100,24 +84,23 @@ export class FaultStack {
     const persistent = this.options.persistentTemporal === true;
     const dir = persistent ? path.join(this.tmp, 'temporal') : makeTempDir('behflow-faults-temporal-');
     fs.mkdirSync(dir, { recursive: true });
-    const port = ports?.port ?? (await getFreePort());
-    const uiPort = persistent ? (ports?.uiPort ?? (await getFreePort())) : undefined;
-    const temporal = { cliPath, port, uiPort, namespace: 'default' };
-    const host = await startServers({ dir, ephemeral: !persistent, temporal }, { quiet: true });
+    const port = before?.port ?? (await getFreePort());
+    const uiPort = persistent ? (before?.uiPort ?? (await getFreePort())) : undefined;
+    const host = await startServers(
+      { dir, ephemeral: !persistent, temporal: { cliPath, port, uiPort, namespace: 'default' } },
+      { quiet: true },
+    );
     return { address: host.temporalAddress ?? '', port, uiPort, stop: host.stop };
   }
 
-  get workerLog(): string {
-    return path.join(this.tmp, 'worker.log');
-  }
-
   /** `node tsx/cli bin/worker.ts`, its schedules put 12 hours away so no scheduled run fires by itself. */
-  async startWorker(): Promise<NonNullable<FaultStack['worker']>> {
+  async startWorker(): Promise<Worker> {
     if (this.worker && !this.worker.exited) throw new Error('a worker is running already');
     const startedAt = Date.now();
     const hour = String((localHourMinute(ZONE, Date.now()).hour + 12) % 24);
-    const before = fs.existsSync(this.workerLog) ? fs.statSync(this.workerLog).size : 0;
-    const logFd = fs.openSync(this.workerLog, 'a');
+    const logFile = path.join(this.tmp, 'worker.log');
+    const before = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    const logFd = fs.openSync(logFile, 'a');
     const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name));
     const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(REPO, 'bin', 'worker.ts')], {
       cwd: REPO,
@@ -133,25 +116,26 @@ export class FaultStack {
     });
     fs.closeSync(logFd);
     const pid = child.pid ?? 0;
-    const worker = {
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    this.worker = {
       pid,
       startupMs: 0,
       get exited() {
-        return child.exitCode !== null || child.signalCode !== null;
+        return exited();
       },
     };
-    this.worker = worker;
     process.on('exit', () => signalGroup(pid, 'SIGKILL')); // if jest exits without cleaning up
     for (const deadline = Date.now() + 180_000; ; await sleep(100)) {
-      if (fs.readFileSync(this.workerLog, 'utf8').slice(before).includes(READY_LINE)) break;
-      const problem = worker.exited ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
-      if (worker.exited || Date.now() > deadline) {
+      const log = fs.readFileSync(logFile, 'utf8');
+      if (log.slice(before).includes('Automated process worker started')) break;
+      if (exited() || Date.now() > deadline) {
         await stopGroup(pid, 'SIGKILL', 0);
-        throw new Error(`worker ${problem}\n${logTail(this.workerLog)}`);
+        const problem = exited() ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
+        throw new Error(`worker ${problem}\n${log.slice(-3000)}`);
       }
     }
-    worker.startupMs = Date.now() - startedAt;
-    return worker;
+    this.worker.startupMs = Date.now() - startedAt;
+    return this.worker;
   }
 
   /** SIGKILL to every process of the worker's group; resolves once they are all gone. */
@@ -159,16 +143,16 @@ export class FaultStack {
     if (this.worker) await stopGroup(this.worker.pid, 'SIGKILL', 0);
   }
 
-  async stopPostgres(): Promise<void> {
-    await this.postgres.stop();
+  stopPostgres(): Promise<void> {
+    return this.postgres.stop();
   }
 
   async startPostgresAgain(): Promise<void> {
     this.postgres = await this.startPostgres(this.postgres.port);
   }
 
-  async stopTemporal(): Promise<void> {
-    await this.temporal.stop();
+  stopTemporal(): Promise<void> {
+    return this.temporal.stop();
   }
 
   async startTemporalAgain(): Promise<void> {
@@ -179,9 +163,10 @@ export class FaultStack {
   async close(): Promise<void> {
     const errors: string[] = [];
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {
+      const { what, run } = step;
       await Promise.resolve()
-        .then(step.run)
-        .catch((error: unknown) => errors.push(`${step?.what}: ${String(error)}`));
+        .then(run)
+        .catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
     }
     const markers = [this.tmp, `--port ${this.temporal?.port}`];
     const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })

@@ -14,20 +14,9 @@ export async function triggerSchedule(client: Client, taskQueue: string, process
   await client.schedule.getHandle(`${taskQueue}:${processName}`).trigger(ScheduleOverlapPolicy.SKIP);
 }
 
-export interface PendingActivity {
-  readonly type: string;
-  readonly attempt: number;
-  readonly state: string;
-  readonly lastFailure: string | undefined;
-}
-
 const { PendingActivityState } = temporal.api.enums.v1;
 
-export async function pendingActivities(
-  client: Client,
-  workflowId: string,
-  runId?: string,
-): Promise<PendingActivity[]> {
+export async function pendingActivities(client: Client, workflowId: string, runId?: string) {
   const description = await client.workflow.getHandle(workflowId, runId).describe();
   return (description.raw.pendingActivities ?? []).map((a) => ({
     type: a.activityType?.name ?? '?',
@@ -37,14 +26,11 @@ export async function pendingActivities(
   }));
 }
 
-export interface ActivityAttempts {
-  /** activity type -> attempt of each start, in order. */
-  readonly starts: Record<string, number[]>;
-  readonly events: number;
-}
-
-/** Which activity attempts the history records (only the last attempt of each activity is an event). */
-export async function activityAttempts(client: Client, workflowId: string, runId?: string): Promise<ActivityAttempts> {
+/**
+ * Which activity attempts the history records: activity type -> attempt of each start, in order
+ * (only the last attempt of each activity is an event).
+ */
+export async function activityAttempts(client: Client, workflowId: string, runId?: string) {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const types = new Map<string, string>();
   const starts: Record<string, number[]> = {};
@@ -63,9 +49,8 @@ export async function activityAttempts(client: Client, workflowId: string, runId
 /** Open workflows of this task queue. */
 export async function runningWorkflows(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-    ids.push(w.workflowId);
-  }
+  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+  for await (const workflow of client.workflow.list({ query })) ids.push(workflow.workflowId);
   return ids;
 }
 
