@@ -16,19 +16,12 @@ import { defaultLog as log } from '../dev-stack/types';
 import { lockDataDir, stopGroup, stopLeftover, writePidFile } from '../dev-stack/processes';
 
 /** Everything `npm start` runs against the stack: the worker, and the HTTP API (it prints its URL when up). */
-const PROGRAMS = [
-  { name: 'worker', script: 'bin/worker.ts' },
-  { name: 'api', script: 'bin/api.ts' },
-] as const;
-
-const FIRST_DELAY_MS = 1_000;
-const MAX_DELAY_MS = 30_000;
-/** A program that ran this long before it exited is restarted after the first delay again. */
-const HEALTHY_AFTER_MS = 60_000;
+const PROGRAMS = { worker: 'bin/worker.ts', api: 'bin/api.ts' };
+const NAMES = Object.keys(PROGRAMS).join(', ');
+/** Restarts wait 1 s, doubling to 30 s; after a run of a minute or more, 1 s again. */
+const [FIRST_DELAY_MS, MAX_DELAY_MS, HEALTHY_AFTER_MS] = [1_000, 30_000, 60_000];
 /** How long a program may take to stop (the worker drains its activities) before it is SIGKILLed. */
 const STOP_GRACE_MS = 30_000;
-
-type Program = (typeof PROGRAMS)[number];
 
 /** How a program ended; tsx exits with 128 + n when the script it runs was killed by signal n. */
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
@@ -38,9 +31,8 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
 }
 
 /** Runs a program in its own process group until stop(), starting it again whenever it exits. */
-function supervise(program: Program, env: NodeJS.ProcessEnv, dataDir: string) {
-  const pidFile = path.join(dataDir, `${program.name}.pid`);
-  const script = path.join(REPO_ROOT, program.script);
+function supervise(name: string, script: string, env: NodeJS.ProcessEnv, dataDir: string) {
+  const pidFile = path.join(dataDir, `${name}.pid`);
   let current: number | undefined;
   let stopping = false;
   let wake = () => {};
@@ -63,7 +55,7 @@ function supervise(program: Program, env: NodeJS.ProcessEnv, dataDir: string) {
       fs.rmSync(pidFile, { force: true });
       if (stopping) break;
       if (Date.now() - startedAt > HEALTHY_AFTER_MS) delay = FIRST_DELAY_MS;
-      log(`The ${program.name} exited unexpectedly (${why}); restarting it in ${delay / 1000}s.`);
+      log(`The ${name} exited unexpectedly (${why}); restarting it in ${delay / 1000}s.`);
       await new Promise<void>((resolve) => setTimeout((wake = resolve), delay));
     }
   })();
@@ -95,9 +87,8 @@ async function main(): Promise<number> {
   // Held for the whole run: it makes programs and servers recorded in the data folder ours to clean up.
   const lock = lockDataDir(config.dataDir);
   try {
-    for (const program of PROGRAMS) {
-      await stopLeftover(path.join(config.dataDir, `${program.name}.pid`), `the ${program.name}`, log);
-    }
+    for (const name of Object.keys(PROGRAMS))
+      await stopLeftover(path.join(config.dataDir, `${name}.pid`), `the ${name}`, log);
     const stack = await startStack(config, { mode: 'persistent', signal: abort.signal }).catch((error: unknown) => {
       if (abort.signal.aborted) return undefined; // Ctrl-C during startup: startStack stopped what it started
       throw error;
@@ -115,13 +106,15 @@ async function main(): Promise<number> {
     const lines = Object.entries(addresses).map(([key, value]) => `${key}=${value}`);
     fs.writeFileSync(envFile, `# Written by npm start while it runs.\n${lines.join('\n')}\n`, { mode: 0o600 });
 
-    const children = PROGRAMS.map((program) => supervise(program, { ...process.env, ...addresses }, config.dataDir));
-    log(`Data in ${config.dataDir}. Running ${PROGRAMS.map((p) => p.name).join(', ')}; press Ctrl-C to stop.`);
+    const children = Object.entries(PROGRAMS).map(([name, script]) =>
+      supervise(name, path.join(REPO_ROOT, script), { ...process.env, ...addresses }, config.dataDir),
+    );
+    log(`Data in ${config.dataDir}. Running ${NAMES}; press Ctrl-C to stop.`);
     const outcome = await Promise.race([signalled, stack.crashed]);
     if (outcome instanceof Error)
       log(`${outcome.message}\nA server died, which npm start cannot recover from: stopping everything.`);
 
-    log(`Stopping ${PROGRAMS.map((p) => p.name).join(', ')}…`);
+    log(`Stopping ${NAMES}…`);
     // Children get the signal the user sent; after a failure they get SIGTERM.
     await Promise.all(children.map((child) => child.stop(outcome instanceof Error ? 'SIGTERM' : outcome)));
     fs.rmSync(envFile, { force: true });

@@ -9,8 +9,6 @@ import { defaultLog, type Log } from './types';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const GO_INSTALL_COMMAND = `go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
 
-const EXE = process.platform === 'win32' ? '.exe' : '';
-
 /**
  * Path of the `temporal` binary: TEMPORAL_CLI_PATH, else PATH, else Go's bin folder, else built
  * there with `go install` when Go is available. Nothing is downloaded except through Go's module proxy.
@@ -29,16 +27,16 @@ export async function locateTemporalCli(
         `Point TEMPORAL_CLI_PATH at the temporal binary, or unset it to use the one on PATH.`,
     );
   }
-  const onPath = findOnPath(`temporal${EXE}`, env.PATH);
+  const onPath = findOnPath('temporal', env.PATH);
   if (onPath !== undefined) return onPath;
 
   // /usr/local/go is where the official tarball installs Go, often without putting it on PATH.
-  const go = findOnPath(`go${EXE}`, `${env.PATH ?? ''}${path.delimiter}/usr/local/go/bin`);
+  const go = findOnPath('go', `${env.PATH ?? ''}${path.delimiter}/usr/local/go/bin`);
   if (go === undefined) throw notFound('Go is not installed either.');
   // Where `go install` puts binaries: GOBIN, else the first GOPATH entry's bin.
   const { stdout } = await promisify(execFile)(go, ['env', 'GOBIN', 'GOPATH'], { env });
   const [gobin = '', gopath = ''] = stdout.split('\n').map((line) => line.trim());
-  const built = path.join(gobin || path.join(gopath.split(path.delimiter)[0] ?? '', 'bin'), `temporal${EXE}`);
+  const built = path.join(gobin || path.join(gopath.split(path.delimiter)[0] ?? '', 'bin'), 'temporal');
   if (isExecutableFile(built)) return built;
   if (options.build === false) throw notFound(`It is not in ${path.dirname(built)} either.`);
 
