@@ -1,16 +1,22 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Config } from '../config';
-import { lockDataDir } from './data-dir-lock';
-import { startEmbeddedPostgres, type RunningPostgres } from './embedded-postgres';
-import { reapEphemeralLeftovers } from './ephemeral-dirs';
+import { getFreePort, isPortFree, LOOPBACK, preferredOrFreePort } from './ports';
+import { stopGroup, stopLeftover, writePidFile } from './processes';
 import { locateTemporalCli } from './temporal-cli';
-import { startTemporalDevServer, type RunningTemporal } from './temporal-dev-server';
-import { defaultLog, type Log, type StackMode } from './types';
+import { APP_DATABASE, defaultLog, HOST_READY, POSTGRES_PASSWORD, type HostSpec, type Log } from './types';
 
-export type { StackMode } from './types';
+/**
+ * persistent: `npm start`; data in DATA_DIR survives restarts and the usual ports are used. The caller
+ * holds lockDataDir, which makes servers recorded there leftovers of a crashed run, ours to stop.
+ * ephemeral: `npm test`; fresh temp data and free ports, so it can run next to `npm start`.
+ */
+export type StackMode = 'persistent' | 'ephemeral';
 
 export interface StackOptions {
   readonly mode: StackMode;
-  readonly log?: Log;
   /** Aborting (Ctrl-C during startup) stops what has started and rejects. */
   readonly signal?: AbortSignal;
 }
@@ -31,104 +37,125 @@ export interface Stack {
  * is started for them), otherwise an embedded PostgreSQL and `temporal server start-dev`.
  */
 export async function startStack(config: Config, options: StackOptions): Promise<Stack> {
-  const log = options.log ?? defaultLog;
-  const startPostgres = config.databaseUrl === undefined;
-  const startTemporal = config.temporalAddress === undefined;
-  const persistent = options.mode === 'persistent';
-
-  const lock = persistent && (startPostgres || startTemporal) ? await lockDataDir(config.dataDir) : undefined;
+  const log = defaultLog;
+  const ephemeral = options.mode === 'ephemeral';
+  const configured = { databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '' };
+  if (config.databaseUrl !== undefined && config.temporalAddress !== undefined) {
+    return { ...configured, temporalUiUrl: config.temporalUiUrl, crashed: new Promise(() => {}), stop: async () => {} };
+  }
+  // Find (or build) the CLI before starting PostgreSQL, so a missing CLI fails fast and alone.
+  const cliPath = config.temporalAddress === undefined ? await locateTemporalCli(config, { log }) : undefined;
+  const pidFile = path.join(config.dataDir, 'servers.pid');
+  if (!ephemeral) await stopLeftover(pidFile, 'the servers', log);
+  const dir = ephemeral ? makeTempDir('behflow-dev-stack-') : config.dataDir;
+  fs.mkdirSync(dir, { recursive: true });
   try {
-    if (!persistent && (startPostgres || startTemporal)) await reapEphemeralLeftovers(log);
-    // Find (or build) the CLI before starting PostgreSQL, so a missing CLI fails fast and alone.
-    const cliPath = startTemporal ? await locateTemporalCli(config, { log }) : undefined;
-    // Independent servers: start both at once and stop whichever came up if the other fails.
-    const [postgres, temporal] = await Promise.allSettled([
-      startPostgres
-        ? startEmbeddedPostgres({
-            mode: options.mode,
-            dataDir: config.dataDir,
-            port: config.embeddedPostgresPort,
-            log,
-            signal: options.signal,
-          })
-        : undefined,
-      cliPath !== undefined
-        ? startTemporalDevServer({
-            cliPath,
-            mode: options.mode,
-            dataDir: config.dataDir,
-            port: config.temporalDevPort,
-            uiPort: config.temporalUiPort,
-            namespace: config.temporalNamespace,
-            log,
-            signal: options.signal,
-          })
-        : undefined,
-    ]);
-    const started = { postgres: fulfilled(postgres), temporal: fulfilled(temporal) };
-    const stop = once(() => stopInOrder(started.temporal, started.postgres, lock, log));
-    const failures = [postgres, temporal].flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
-    // Aborted after both came up: nobody wants them any more.
-    if (failures.length === 0 && options.signal?.aborted) failures.push(options.signal.reason);
-    if (failures.length > 0) {
-      await stop();
-      throw combine(failures);
-    }
-
+    const spec: HostSpec = {
+      dir,
+      ephemeral,
+      ...(config.databaseUrl === undefined && {
+        postgres: { port: ephemeral ? await getFreePort() : await preferredPostgresPort(config, log) },
+      }),
+      ...(cliPath !== undefined && {
+        temporal: {
+          cliPath,
+          namespace: config.temporalNamespace,
+          ...(ephemeral ? { port: await getFreePort() } : await fixedTemporalPorts(config)),
+        },
+      }),
+    };
+    const host = await startServers(spec, { signal: options.signal });
+    if (!ephemeral) writePidFile(pidFile, host.pid, dir);
     return {
-      databaseUrl: started.postgres?.databaseUrl ?? requireDefined(config.databaseUrl),
-      temporalAddress: started.temporal?.address ?? requireDefined(config.temporalAddress),
-      temporalUiUrl: started.temporal ? started.temporal.uiUrl : config.temporalUiUrl,
-      crashed: Promise.race([started.postgres?.crashed, started.temporal?.crashed].filter(isDefined)),
-      stop,
+      databaseUrl: host.databaseUrl ?? configured.databaseUrl,
+      temporalAddress: host.temporalAddress ?? configured.temporalAddress,
+      temporalUiUrl: cliPath ? host.temporalUiUrl : config.temporalUiUrl,
+      crashed: host.crashed,
+      stop: async () => {
+        await host.stop();
+        if (!ephemeral) fs.rmSync(pidFile, { force: true });
+      },
     };
   } catch (error) {
-    lock?.release();
+    if (ephemeral) fs.rmSync(dir, { recursive: true, force: true });
     throw error;
   }
 }
 
-async function stopInOrder(
-  temporal: RunningTemporal | undefined,
-  postgres: RunningPostgres | undefined,
-  lock: { release(): void } | undefined,
-  log: Log,
-): Promise<void> {
-  const errors: unknown[] = [];
-  // Temporal before PostgreSQL: the mirror image of a stack whose callers depend on both, and the
-  // order `npm start` promises (children, then Temporal, then PostgreSQL).
-  for (const [name, service] of [
-    ['Temporal dev server', temporal],
-    ['PostgreSQL', postgres],
-  ] as const) {
-    if (service === undefined) continue;
-    log(`Stopping ${name}…`);
-    await service.stop().catch((error: unknown) => errors.push(error));
+/** A temp folder that PostgreSQL, run as the `postgres` user when we are root, can enter. */
+export function makeTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(dir, 0o755);
+  return dir;
+}
+
+async function preferredPostgresPort(config: Config, log: Log): Promise<number> {
+  const { port, substituted } = await preferredOrFreePort(config.embeddedPostgresPort);
+  const note = `set EMBEDDED_POSTGRES_PORT to choose`;
+  if (substituted) log(`Port ${config.embeddedPostgresPort} is taken, so PostgreSQL uses port ${port} (${note}).`);
+  return port;
+}
+
+/** Persistent mode keeps the well-known ports (bookmarks, the worker's defaults); taken means a clear error. */
+async function fixedTemporalPorts(config: Config): Promise<{ port: number; uiPort: number }> {
+  const ports = { TEMPORAL_DEV_PORT: config.temporalDevPort, TEMPORAL_UI_PORT: config.temporalUiPort };
+  for (const [variable, port] of Object.entries(ports)) {
+    if (await isPortFree(port)) continue;
+    throw new Error(
+      `Port ${port} (${variable}) is already in use on ${LOOPBACK}. Stop whatever uses it, set ${variable} to a free ` +
+        `port, or set TEMPORAL_ADDRESS to use a Temporal server that is already running.`,
+    );
   }
-  lock?.release();
-  if (errors.length > 0) throw combine(errors);
+  return { port: ports.TEMPORAL_DEV_PORT, uiPort: ports.TEMPORAL_UI_PORT };
 }
 
-function fulfilled<T>(result: PromiseSettledResult<T | undefined>): T | undefined {
-  return result.status === 'fulfilled' ? result.value : undefined;
-}
+export type ServerHost = Awaited<ReturnType<typeof startServers>>;
 
-function combine(errors: unknown[]): Error {
-  const [first] = errors;
-  if (errors.length === 1 && first instanceof Error) return first;
-  return new Error(errors.map((error) => (error instanceof Error ? error.message : String(error))).join('\n\n'));
-}
-
-function once(action: () => Promise<void>): () => Promise<void> {
-  let running: Promise<void> | undefined;
-  return () => (running ??= action());
-}
-
-function isDefined<T>(value: T | undefined): value is T {
-  return value !== undefined;
-}
-
-function requireDefined(value: string | undefined): string {
-  if (value === undefined) throw new Error('unreachable: a service was neither configured nor started');
-  return value;
+/** Runs the servers of `spec` in a server host (host.ts); resolves once they are all ready. */
+export async function startServers(spec: HostSpec, options: { signal?: AbortSignal; quiet?: boolean } = {}) {
+  options.signal?.throwIfAborted();
+  const script = path.join(__dirname, 'host.ts');
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), script, JSON.stringify(spec)], {
+    stdio: ['pipe', 'pipe', options.quiet ? 'ignore' : 'inherit'],
+    detached: true,
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`Could not run ${script} with tsx.`);
+  let said = ''; // HOST_READY, then why it failed
+  const closed = new Promise<number | null>((resolve) => child.once('close', resolve));
+  const ready = new Promise<boolean>((resolve) => {
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
+      if ((said += chunk).startsWith(HOST_READY)) resolve(true);
+    });
+    void closed.then(() => resolve(false));
+  });
+  const failure = async () =>
+    new Error(said.replace(HOST_READY, '').trim() || `The server host exited (code ${await closed}).`);
+  let stopped: Promise<void> | undefined;
+  // Closing its stdin asks the host to stop its servers in order; SIGKILL is the last resort.
+  const stop = () => {
+    child.stdin?.end();
+    return (stopped ??= stopGroup(pid, 0, 60_000));
+  };
+  const onAbort = () => void stop();
+  options.signal?.addEventListener('abort', onAbort);
+  try {
+    if (!(await ready)) throw options.signal?.aborted ? options.signal.reason : await failure();
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  const { postgres, temporal } = spec;
+  return {
+    /** Of the host, which leads the process group its servers are in. */
+    pid,
+    databaseUrl: postgres && `postgres://postgres:${POSTGRES_PASSWORD}@${LOOPBACK}:${postgres.port}/${APP_DATABASE}`,
+    temporalAddress: temporal && `${LOOPBACK}:${temporal.port}`,
+    temporalUiUrl: temporal?.uiPort === undefined ? undefined : `http://localhost:${temporal.uiPort}`,
+    /** Settles only if a server dies before stop(). */
+    crashed: closed.then(() => (stopped ? new Promise<Error>(() => {}) : failure())),
+    stop,
+  };
 }

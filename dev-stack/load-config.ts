@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config';
+import { PROCESS_REGISTRY } from '../processes/registry';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -10,11 +10,10 @@ export const REPO_ROOT = path.resolve(__dirname, '..');
  * as one line naming the variable and the process exits 1, without a stack trace.
  */
 export function loadConfigOrExit(): Config {
-  const envFile = path.join(REPO_ROOT, '.env');
-  // Variables already set in the environment win over .env (dotenv's default).
-  if (fs.existsSync(envFile)) dotenv.config({ path: envFile, quiet: true });
+  // Variables already set in the environment win over .env (dotenv's default); a missing .env is fine.
+  dotenv.config({ path: path.join(REPO_ROOT, '.env'), quiet: true });
   try {
-    return loadConfig(process.env, []);
+    return loadConfig(process.env, PROCESS_REGISTRY);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`Configuration error: ${error.message}\n`);

@@ -6,35 +6,26 @@ export const LOOPBACK = '127.0.0.1';
 /** True when we can listen on host:port right now (the same test the Temporal CLI makes). */
 export function isPortFree(port: number, host: string = LOOPBACK): Promise<boolean> {
   return new Promise((resolve) => {
-    const server = net.createServer();
-    server.unref();
+    const server = net.createServer().unref();
     server.once('error', () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
 }
 
-/** A port the OS considers free now. Another process could take it before we bind; callers accept that small race. */
+/** A port the OS considers free now. Another process could take it before we bind; callers accept that race. */
 export function getFreePort(host: string = LOOPBACK): Promise<number> {
   return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
+    const server = net.createServer().unref();
     server.once('error', reject);
     server.listen({ port: 0, host, exclusive: true }, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : undefined;
-      server.close(() => (port === undefined ? reject(new Error('could not read the chosen port')) : resolve(port)));
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
     });
   });
 }
 
-export interface PortChoice {
-  readonly port: number;
-  /** True when the preferred port was taken and another one was chosen. */
-  readonly substituted: boolean;
-}
-
-/** The preferred port if it is free, otherwise any free port. */
-export async function preferredOrFreePort(preferred: number, host: string = LOOPBACK): Promise<PortChoice> {
+/** The preferred port if it is free, otherwise any free port (substituted: true). */
+export async function preferredOrFreePort(preferred: number, host: string = LOOPBACK) {
   if (await isPortFree(preferred, host)) return { port: preferred, substituted: false };
   return { port: await getFreePort(host), substituted: true };
 }

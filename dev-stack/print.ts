@@ -1,6 +1,21 @@
 import type { Config } from '../config';
 import type { Stack } from './index';
-import { maskUrlPassword } from './redact';
+
+/**
+ * The URL with any password replaced by ***, for printing.
+ * A DATABASE_URL given by the user may hold a real password; it must never reach a terminal or CI log.
+ */
+export function maskUrlPassword(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.password === '') return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    // Not parseable as a URL: still hide anything that looks like user:password@.
+    return value.replace(/\/\/([^/:@]*):[^/@]*@/, '//$1:***@');
+  }
+}
 
 /** Where things are, for the person who just ran npm start / npm test. Passwords are masked. */
 export function describeStack(stack: Stack, config: Config): string[] {

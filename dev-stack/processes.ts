@@ -1,111 +1,75 @@
-import { execFile, type ChildProcess } from 'node:child_process';
-import { promisify } from 'node:util';
+/**
+ * Servers and programs are spawned detached, each leading a process group of its own (for an ordered
+ * shutdown), so they outlive a SIGKILLed `npm start`. Each start records "pgid\nmarker" in a pid file;
+ * the next start stops a group that is still there and runs a command containing the marker (so a
+ * reused pid is never killed), then deletes the file.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Log } from './types';
 
-const execFileAsync = promisify(execFile);
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** True while a process with this pid exists (EPERM means it exists but belongs to someone else). */
-export function isAlive(pid: number): boolean {
+/** Sends a signal (0: none, just look) to a process group; false when nothing of it is left. */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   try {
-    process.kill(pid, 0);
+    process.kill(-pgid, signal);
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
-export interface ProcessInfo {
-  readonly ppid: number;
-  /** The full command line, to recognise our own servers left over from a crashed run. */
-  readonly command: string;
+/** Asks the group to stop (0: it was asked otherwise), SIGKILLs what is left after graceMs; resolves when all is gone. */
+export async function stopGroup(pgid: number, signal: NodeJS.Signals | 0, graceMs: number): Promise<void> {
+  signalGroup(pgid, signal);
+  for (const deadline = Date.now() + graceMs; signalGroup(pgid, 0) && Date.now() < deadline;) await sleep(100);
+  while (signalGroup(pgid, 'SIGKILL')) await sleep(50);
 }
 
-/** ppid and command line of a live process; `ps` works the same on Linux and macOS. */
-export async function describeProcess(pid: number): Promise<ProcessInfo | undefined> {
-  try {
-    const { stdout } = await execFileAsync('ps', ['-o', 'ppid=,args=', '-p', String(pid)]);
-    const match = /^\s*(\d+)\s+(.*)$/s.exec(stdout.trim());
-    return match ? { ppid: Number(match[1]), command: (match[2] ?? '').trim() } : undefined;
-  } catch {
-    return undefined; // ps exits 1 when the process is gone
+export function writePidFile(file: string, pid: number, marker: string): void {
+  fs.writeFileSync(file, `${pid}\n${marker}\n`);
+}
+
+/** The pid a pid file records, if that process (or group) is still there running a command with the marker. */
+function stillRunning(file: string, by: 'pid' | 'pgid'): number | undefined {
+  const [recorded = '', marker = ''] = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n') : [];
+  const id = Number(recorded);
+  if (!(id > 0) || marker === '') return undefined;
+  // `ps` works alike on Linux and macOS.
+  const lines = execFileSync('ps', ['-eo', `${by}=,args=`], { encoding: 'utf8' }).split('\n');
+  return lines.some((line) => Number(/^\s*(\d+)/.exec(line)?.[1]) === id && line.includes(marker)) ? id : undefined;
+}
+
+export async function stopLeftover(file: string, what: string, log: Log): Promise<void> {
+  const pgid = stillRunning(file, 'pgid');
+  if (pgid !== undefined) {
+    log(`Stopping ${what} (process group ${pgid}) left running by an earlier run that did not shut down.`);
+    await stopGroup(pgid, 'SIGTERM', 30_000);
   }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** true if the child exited within ms; the timer is cleared so it never holds the process open. */
-export function exitedWithin(child: ChildProcess, ms: number): Promise<boolean> {
-  if (hasExited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      child.off('exit', onExit);
-      resolve(false);
-    }, ms);
-    const onExit = () => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    child.once('exit', onExit);
-  });
-}
-
-/** Signals a whole process group when the child leads one (spawned detached), so its own children go too. */
-function signal(pid: number, sig: NodeJS.Signals, group: boolean): void {
-  try {
-    process.kill(group ? -pid : pid, sig);
-  } catch {
-    // Already gone.
-  }
-}
-
-export function hasExited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return hasExited(child) ? Promise.resolve() : new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
-export interface StopOptions {
-  readonly signal: NodeJS.Signals;
-  readonly graceMs: number;
-  /** The child was spawned detached and leads its own process group: SIGKILL what is left of it. */
-  readonly group: boolean;
-}
-
-/** Asks politely, then SIGKILLs after the grace period; resolves once the process has exited. */
-export async function stopChild(child: ChildProcess, options: StopOptions): Promise<void> {
-  const pid = child.pid;
-  if (pid === undefined || hasExited(child)) {
-    if (pid !== undefined && options.group) signal(pid, 'SIGKILL', true); // stragglers of the group
-    return;
-  }
-  // The leader only: it shuts its own children down (tsx relays the signal to the script it runs,
-  // postgres stops its backends). Signalling the group would deliver the signal twice.
-  signal(pid, options.signal, false);
-  const timedOut = !(await exitedWithin(child, options.graceMs));
-  // Also after a clean exit: a group member that outlived its leader must not linger.
-  if (options.group || timedOut) signal(pid, 'SIGKILL', options.group);
-  if (timedOut) await exited(child);
-}
-
-/** The same for a process we did not spawn (left behind by a crashed run). */
-export async function stopPid(pid: number, sig: NodeJS.Signals, graceMs: number, group: boolean): Promise<void> {
-  signal(pid, sig, false); // the leader only, as in stopChild
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid) || group) signal(pid, 'SIGKILL', group);
-  while (isAlive(pid)) await sleep(50);
+  fs.rmSync(file, { force: true });
 }
 
 /**
- * If our Node process exits without stopping the stack (uncaught error, process.exit), the detached
- * servers would live on. Node runs only synchronous code in 'exit', which is enough to send a signal.
- * Returns the function that removes the hook, called by a normal stop().
+ * One `npm start` per data folder: holding this lock is what makes the programs and servers recorded
+ * there leftovers of a crashed run, ours to stop, instead of a second start killing those of a first.
  */
-export function signalOnExit(child: ChildProcess, sig: NodeJS.Signals): () => void {
-  const hook = () => {
-    if (child.pid !== undefined && !hasExited(child)) signal(child.pid, sig, true);
+export function lockDataDir(dataDir: string): { release(): void } {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'dev-stack.pid');
+  const holder = stillRunning(file, 'pid');
+  if (holder !== undefined && holder !== process.pid) {
+    throw new Error(
+      `Another dev stack (pid ${holder}) is using ${dataDir}. Stop it first (Ctrl-C in its terminal), ` +
+        `or set DATA_DIR to another folder. If no such process is yours, delete ${file}.`,
+    );
+  }
+  const mine = `${process.pid}\n${process.argv[1] ?? 'node'}\n`;
+  fs.writeFileSync(file, mine);
+  return {
+    release() {
+      if (fs.existsSync(file) && fs.readFileSync(file, 'utf8') === mine) fs.rmSync(file, { force: true });
+    },
   };
-  process.on('exit', hook);
-  return () => process.off('exit', hook);
 }

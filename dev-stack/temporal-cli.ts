@@ -5,22 +5,9 @@ import { promisify } from 'node:util';
 import type { Config } from '../config';
 import { defaultLog, type Log } from './types';
 
-const execFileAsync = promisify(execFile);
-
 /** The newest CLI release whose go.mod still allows `go install` (later ones use replace directives). */
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 export const GO_INSTALL_COMMAND = `go install github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`;
-
-/** Where Go is often installed without being on PATH (the official tarball's location). */
-const WELL_KNOWN_GO = ['/usr/local/go/bin/go'];
-const EXE = process.platform === 'win32' ? '.exe' : '';
-
-export interface LocateOptions {
-  readonly env?: NodeJS.ProcessEnv;
-  readonly log?: Log;
-  /** false: only look, never run `go install` (default true). */
-  readonly build?: boolean;
-}
 
 /**
  * Path of the `temporal` binary: TEMPORAL_CLI_PATH, else PATH, else Go's bin folder, else built
@@ -28,11 +15,10 @@ export interface LocateOptions {
  */
 export async function locateTemporalCli(
   config: Pick<Config, 'temporalCliPath'>,
-  options: LocateOptions = {},
+  /** build false: only look, never run `go install`. */
+  options: { readonly env?: NodeJS.ProcessEnv; readonly log?: Log; readonly build?: boolean } = {},
 ): Promise<string> {
   const env = options.env ?? process.env;
-  const log = options.log ?? defaultLog;
-
   if (config.temporalCliPath !== undefined) {
     const configured = path.resolve(config.temporalCliPath);
     if (isExecutableFile(configured)) return configured;
@@ -41,19 +27,20 @@ export async function locateTemporalCli(
         `Point TEMPORAL_CLI_PATH at the temporal binary, or unset it to use the one on PATH.`,
     );
   }
-
-  const onPath = findOnPath(`temporal${EXE}`, env.PATH);
+  const onPath = findOnPath('temporal', env.PATH);
   if (onPath !== undefined) return onPath;
 
-  const go = findOnPath(`go${EXE}`, env.PATH) ?? WELL_KNOWN_GO.find(isExecutableFile);
+  // /usr/local/go is where the official tarball installs Go, often without putting it on PATH.
+  const go = findOnPath('go', `${env.PATH ?? ''}${path.delimiter}/usr/local/go/bin`);
   if (go === undefined) throw notFound('Go is not installed either.');
-
-  const binDir = await goBinDir(go, env);
-  const built = path.join(binDir, `temporal${EXE}`);
+  // Where `go install` puts binaries: GOBIN, else the first GOPATH entry's bin.
+  const { stdout } = await promisify(execFile)(go, ['env', 'GOBIN', 'GOPATH'], { env });
+  const [gobin = '', gopath = ''] = stdout.split('\n').map((line) => line.trim());
+  const built = path.join(gobin || path.join(gopath.split(path.delimiter)[0] ?? '', 'bin'), 'temporal');
   if (isExecutableFile(built)) return built;
-  if (options.build === false) throw notFound(`It is not in ${binDir} either.`);
+  if (options.build === false) throw notFound(`It is not in ${path.dirname(built)} either.`);
 
-  await goInstall(go, env, log);
+  await goInstall(go, env, options.log ?? defaultLog);
   if (isExecutableFile(built)) return built;
   throw notFound(`\`${GO_INSTALL_COMMAND}\` finished, but ${built} does not exist.`);
 }
@@ -66,50 +53,30 @@ function notFound(detail: string): Error {
   );
 }
 
-export function isExecutableFile(file: string): boolean {
+function isExecutableFile(file: string): boolean {
   try {
-    if (!fs.statSync(file).isFile()) return false;
     fs.accessSync(file, fs.constants.X_OK);
-    return true;
+    return fs.statSync(file).isFile();
   } catch {
     return false;
   }
 }
 
-export function findOnPath(name: string, searchPath: string | undefined): string | undefined {
-  for (const dir of (searchPath ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/** Where `go install` puts binaries: GOBIN, else the first GOPATH entry's bin. */
-async function goBinDir(go: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await execFileAsync(go, ['env', 'GOBIN', 'GOPATH'], { env });
-  const [gobin = '', gopath = ''] = stdout.split('\n').map((line) => line.trim());
-  if (gobin !== '') return gobin;
-  const first = gopath.split(path.delimiter)[0] ?? '';
-  if (first === '') throw new Error(`\`${go} env GOPATH\` printed nothing; set GOPATH or TEMPORAL_CLI_PATH.`);
-  return path.join(first, 'bin');
+function findOnPath(name: string, searchPath: string | undefined): string | undefined {
+  const dirs = (searchPath ?? '').split(path.delimiter).filter((dir) => dir !== '');
+  return dirs.map((dir) => path.join(dir, name)).find(isExecutableFile);
 }
 
 async function goInstall(go: string, env: NodeJS.ProcessEnv, log: Log): Promise<void> {
   log(`Building the Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only, a few minutes)…`);
   const started = Date.now();
-  // go's output goes to our stderr so that stdout stays usable by callers that print the path.
+  const elapsed = () => `${Math.round((Date.now() - started) / 1000)}s`;
+  // go is silent while compiling: a heartbeat shows the build is alive. Its output goes to our stderr,
+  // so that stdout stays usable by callers that print the path.
+  const heartbeat = setInterval(() => log(`…still building (${elapsed()})`), 30_000);
   const child = spawn(go, GO_INSTALL_COMMAND.split(' ').slice(1), { env, stdio: ['ignore', 2, 2] });
-  // go is silent while compiling; a heartbeat shows the build is alive.
-  const heartbeat = setInterval(() => log(`…still building (${Math.round((Date.now() - started) / 1000)}s)`), 30_000);
-  try {
-    const code = await new Promise<number | null>((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (exitCode) => resolve(exitCode));
-    });
-    if (code !== 0) throw new Error(`\`${GO_INSTALL_COMMAND}\` failed (exit code ${code}); see go's output above.`);
-  } finally {
-    clearInterval(heartbeat);
-  }
-  log(`Built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)}s.`);
+  const code = await new Promise((resolve) => child.once('error', () => resolve('not run')).once('exit', resolve));
+  clearInterval(heartbeat);
+  if (code !== 0) throw new Error(`\`${GO_INSTALL_COMMAND}\` failed (exit code ${code}); see go's output above.`);
+  log(`Built the Temporal CLI in ${elapsed()}.`);
 }

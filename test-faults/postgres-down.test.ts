@@ -9,9 +9,15 @@
  *   left `running` (nothing can write it), and the next run, once PostgreSQL is back, closes it as failed.
  */
 import { checkRun, count, execution, movedCount, perfectRun, seedTasks, type ExecutionRow } from './support/database';
-import { finished, triggerRun } from './support/runs';
 import { FaultStack, ZONE } from './support/stack';
-import { activityAttempts, pendingActivities, runningWorkflows, workflowStatus } from './support/temporal';
+import {
+  activityAttempts,
+  finished,
+  pendingActivities,
+  runningWorkflows,
+  triggerRun,
+  workflowStatus,
+} from './support/temporal';
 import { eventually, report, seconds, sleep } from './support/timing';
 
 const FILE = 'postgres-down';

@@ -10,9 +10,8 @@ import { PROCESS_REGISTRY } from '../processes/registry';
 import { reconcileSchedules } from '../temporal/reconcile';
 import { silentLogger } from '../platform/logger';
 import { execution, executionsOf, newExecution, RESCHEDULE, seedTasks, type ExecutionRow } from './support/database';
-import { finished, triggerRun } from './support/runs';
 import { FaultStack, localHourMinute, ZONE } from './support/stack';
-import { connectClient, runningWorkflows, workflowStatus } from './support/temporal';
+import { connectClient, finished, runningWorkflows, triggerRun, workflowStatus } from './support/temporal';
 import { eventually, report, seconds, sleep } from './support/timing';
 
 const FILE = 'temporal-restarted';

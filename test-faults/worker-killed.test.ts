@@ -5,9 +5,15 @@
  * moved exactly once and counts that agree.
  */
 import { checkRun, execution, movedCount, perfectRun, seedTasks, type ExecutionRow } from './support/database';
-import { finished, triggerRun } from './support/runs';
 import { FaultStack, ZONE } from './support/stack';
-import { activityAttempts, pendingActivities, runningWorkflows, workflowStatus } from './support/temporal';
+import {
+  activityAttempts,
+  finished,
+  pendingActivities,
+  runningWorkflows,
+  triggerRun,
+  workflowStatus,
+} from './support/temporal';
 import { eventually, report, seconds, sleep } from './support/timing';
 
 const OVERDUE = 200_000;

@@ -1,56 +1,66 @@
+/**
+ * One test file's own real servers, each restartable by the test: PostgreSQL (persistent in a temp
+ * folder, so it restarts on the same data and port) and the Temporal dev server, each in a server
+ * host of dev-stack; the worker's real entry point (bin/worker.ts under tsx) in its own process group,
+ * so `kill -9` hits it whole, as a crash or an OOM kill would. close() stops everything, also when a
+ * test failed, and fails if any of their processes is left.
+ */
+import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
+import { makeTempDir, startServers } from '../../dev-stack/index';
+import { getFreePort } from '../../dev-stack/ports';
+import { signalGroup, stopGroup } from '../../dev-stack/processes';
+import { locateTemporalCli } from '../../dev-stack/temporal-cli';
 import { localDateTimeAt } from '../../time';
-import { openPool } from './database';
-import {
-  Cleanup,
-  leftoverProcesses,
-  makeTempDir,
-  startPostgres,
-  startTemporal,
-  WorkerProcess,
-  type PostgresServer,
-  type TemporalServer,
-  type WorkerEnv,
-} from './servers';
 import { connectClient } from './temporal';
+import { sleep } from './timing';
 
 export const ZONE = 'Asia/Tehran';
+const REPO = path.resolve(__dirname, '..', '..');
+/** Variables of ours that must not leak into the worker from the environment jest runs in. */
+export const CONFIG_VARIABLES =
+  /^(DATABASE_URL|TEMPORAL_|BEHFLOW_|RESCHEDULE_|ARCHIVE_|SCHEDULE_|LOG_LEVEL|API_|DATA_DIR)/;
 
-export interface StackOptions {
-  /** Tasks per committed batch (RESCHEDULE_BATCH_SIZE). */
-  readonly batchSize: number;
-  /** Temporal persisting to a file in the temp folder, so it can be restarted; else in memory. */
-  readonly persistentTemporal?: boolean;
-  /** Start no worker (the API test). */
-  readonly noWorker?: boolean;
-}
+type Worker = { readonly pid: number; readonly exited: boolean; startupMs: number };
 
-/**
- * One test file's own servers: PostgreSQL (persistent, in a temp folder, restartable on the same
- * port), the Temporal dev server, the worker as a child process; pools and clients to watch them.
- * close() stops everything and fails if any of their processes is left.
- */
 export class FaultStack {
-  readonly cleanup = new Cleanup();
+  private readonly steps: { what: string; run: () => unknown }[] = [];
+  /** Steps close() runs in reverse order, each even if another failed. */
+  readonly cleanup = { add: (what: string, run: () => unknown) => void this.steps.push({ what, run }) };
   readonly taskQueue = `faults-${randomUUID().slice(0, 8)}`;
-  tmp = '';
-  postgres!: PostgresServer;
-  temporal!: TemporalServer;
+  readonly tmp: string;
+  postgres!: Awaited<ReturnType<FaultStack['startPostgres']>>;
+  temporal!: Awaited<ReturnType<FaultStack['startTemporal']>>;
   client!: Client;
   pool!: Pool;
-  worker: WorkerProcess | undefined;
-  private temporalDir: string | undefined;
-  private readonly markers: string[] = [];
+  worker: Worker | undefined;
 
-  private constructor(private readonly options: StackOptions) {}
+  /** `persistentTemporal`: Temporal persists to a file in the temp folder, so it can restart with its data. */
+  private constructor(
+    label: string,
+    private readonly options: { batchSize: number; persistentTemporal?: boolean },
+  ) {
+    this.tmp = makeTempDir(`behflow-faults-${label}-`);
+    this.cleanup.add(`remove ${this.tmp}`, () => fs.rmSync(this.tmp, { recursive: true, force: true }));
+  }
 
-  static async start(label: string, options: StackOptions): Promise<FaultStack> {
-    const stack = new FaultStack(options);
+  static async start(label: string, options: FaultStack['options']): Promise<FaultStack> {
+    const stack = new FaultStack(label, options);
     try {
-      await stack.startAll(label);
+      [stack.postgres, stack.temporal] = await Promise.all([stack.startPostgres(), stack.startTemporal()]);
+      stack.cleanup.add('stop PostgreSQL', () => stack.postgres.stop());
+      stack.cleanup.add('stop Temporal', () => stack.temporal.stop());
+      stack.client = await connectClient(stack.temporal.address);
+      stack.cleanup.add('close the Temporal client', () => stack.client.connection.close());
+      stack.pool = new Pool({ connectionString: stack.postgres.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
+      stack.pool.on('error', () => undefined); // an idle client lost to a server stopped on purpose
+      stack.cleanup.add('close the pool', () => stack.pool.end());
+      stack.cleanup.add('stop the worker', () => stack.killWorker());
+      await stack.startWorker();
     } catch (error) {
       await stack.close().catch(() => undefined);
       throw error;
@@ -58,84 +68,113 @@ export class FaultStack {
     return stack;
   }
 
-  private async startAll(label: string): Promise<void> {
-    this.tmp = makeTempDir(label, this.cleanup);
-    this.markers.push(this.tmp);
-    this.temporalDir = this.options.persistentTemporal ? path.join(this.tmp, 'temporal') : undefined;
-    const [postgres, temporal] = await Promise.all([
-      startPostgres(this.tmp),
-      startTemporal({ dataDir: this.temporalDir }),
-    ]);
-    this.postgres = postgres;
-    this.temporal = temporal;
-    this.markers.push(`--port ${temporal.port}`);
-    this.cleanup.add('stop PostgreSQL', () => this.postgres.stop());
-    this.cleanup.add('stop Temporal', () => this.temporal.stop());
-    this.client = await connectClient(temporal.address);
-    this.cleanup.add('close the Temporal client', () => this.client.connection.close());
-    this.pool = openPool(postgres.databaseUrl);
-    this.cleanup.add('close the pool', () => this.pool.end());
-    this.cleanup.add('stop the worker', () => this.worker?.kill9());
-    if (!this.options.noWorker) await this.startWorker();
+  /** The same cluster (data folder) on the same port when it ran before. */
+  private async startPostgres(port?: number) {
+    const wanted = port ?? (await getFreePort());
+    const host = await startServers({ dir: this.tmp, ephemeral: false, postgres: { port: wanted } }, { quiet: true });
+    return { port: wanted, databaseUrl: host.databaseUrl ?? '', stop: host.stop };
   }
 
-  get workerLog(): string {
-    return path.join(this.tmp, 'worker.log');
+  /** Persistent: the same file and ports when it ran before; else in memory, headless. */
+  private async startTemporal(before?: { port: number; uiPort: number | undefined }) {
+    const cliPath = await locateTemporalCli(
+      { temporalCliPath: process.env.TEMPORAL_CLI_PATH || undefined },
+      { build: false, log: () => undefined },
+    );
+    const persistent = this.options.persistentTemporal === true;
+    const dir = persistent ? path.join(this.tmp, 'temporal') : makeTempDir('behflow-faults-temporal-');
+    fs.mkdirSync(dir, { recursive: true });
+    const port = before?.port ?? (await getFreePort());
+    const uiPort = persistent ? (before?.uiPort ?? (await getFreePort())) : undefined;
+    const host = await startServers(
+      { dir, ephemeral: !persistent, temporal: { cliPath, port, uiPort, namespace: 'default' } },
+      { quiet: true },
+    );
+    return { address: host.temporalAddress ?? '', port, uiPort, stop: host.stop };
   }
 
-  /** The worker's environment: schedules put 12 hours away, so no scheduled run fires by itself. */
-  workerEnv(): WorkerEnv {
-    const hour = (localHourMinute(ZONE, Date.now()).hour + 12) % 24;
-    return {
-      DATABASE_URL: this.postgres.databaseUrl,
-      TEMPORAL_ADDRESS: this.temporal.address,
-      TEMPORAL_TASK_QUEUE: this.taskQueue,
-      BEHFLOW_TIMEZONE: ZONE,
-      RESCHEDULE_BATCH_SIZE: String(this.options.batchSize),
-      RESCHEDULE_HOUR: String(hour),
-      RESCHEDULE_MINUTE: '0',
-      ARCHIVE_HOUR: String(hour),
-      ARCHIVE_MINUTE: '30',
-    };
-  }
-
-  async startWorker(): Promise<WorkerProcess> {
+  /** `node tsx/cli bin/worker.ts`, its schedules put 12 hours away so no scheduled run fires by itself. */
+  async startWorker(): Promise<Worker> {
     if (this.worker && !this.worker.exited) throw new Error('a worker is running already');
-    this.worker = await WorkerProcess.start(this.workerEnv(), this.workerLog);
+    const startedAt = Date.now();
+    const hour = String((localHourMinute(ZONE, Date.now()).hour + 12) % 24);
+    const logFile = path.join(this.tmp, 'worker.log');
+    const before = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
+    const logFd = fs.openSync(logFile, 'a');
+    const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name));
+    const child = spawn(process.execPath, [require.resolve('tsx/cli'), path.join(REPO, 'bin', 'worker.ts')], {
+      cwd: REPO,
+      env: {
+        ...Object.fromEntries(inherited),
+        ...{ LOG_LEVEL: 'info', DATA_DIR: this.tmp, DATABASE_URL: this.postgres.databaseUrl },
+        ...{ TEMPORAL_ADDRESS: this.temporal.address, TEMPORAL_TASK_QUEUE: this.taskQueue, BEHFLOW_TIMEZONE: ZONE },
+        ...{ RESCHEDULE_BATCH_SIZE: String(this.options.batchSize), RESCHEDULE_HOUR: hour, RESCHEDULE_MINUTE: '0' },
+        ...{ ARCHIVE_HOUR: hour, ARCHIVE_MINUTE: '30' },
+      },
+      stdio: ['ignore', logFd, logFd],
+      detached: true,
+    });
+    fs.closeSync(logFd);
+    const pid = child.pid ?? 0;
+    const exited = () => child.exitCode !== null || child.signalCode !== null;
+    this.worker = {
+      pid,
+      startupMs: 0,
+      get exited() {
+        return exited();
+      },
+    };
+    process.on('exit', () => signalGroup(pid, 'SIGKILL')); // if jest exits without cleaning up
+    for (const deadline = Date.now() + 180_000; ; await sleep(100)) {
+      const log = fs.readFileSync(logFile, 'utf8');
+      if (log.slice(before).includes('Automated process worker started')) break;
+      if (exited() || Date.now() > deadline) {
+        await stopGroup(pid, 'SIGKILL', 0);
+        const problem = exited() ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
+        throw new Error(`worker ${problem}\n${log.slice(-3000)}`);
+      }
+    }
+    this.worker.startupMs = Date.now() - startedAt;
     return this.worker;
   }
 
+  /** SIGKILL to every process of the worker's group; resolves once they are all gone. */
   async killWorker(): Promise<void> {
-    await this.worker?.kill9();
+    if (this.worker) await stopGroup(this.worker.pid, 'SIGKILL', 0);
   }
 
-  async stopPostgres(): Promise<void> {
-    await this.postgres.stop();
+  stopPostgres(): Promise<void> {
+    return this.postgres.stop();
   }
 
-  /** The same cluster (data folder) on the same port. */
   async startPostgresAgain(): Promise<void> {
-    this.postgres = await startPostgres(this.tmp, this.postgres.port);
+    this.postgres = await this.startPostgres(this.postgres.port);
   }
 
-  async stopTemporal(): Promise<void> {
-    await this.temporal.stop();
+  stopTemporal(): Promise<void> {
+    return this.temporal.stop();
   }
 
-  /** The same file and ports (persistent mode only). */
   async startTemporalAgain(): Promise<void> {
-    if (!this.temporalDir) throw new Error('an in-memory Temporal server cannot be restarted with its data');
-    this.temporal = await startTemporal({
-      dataDir: this.temporalDir,
-      port: this.temporal.port,
-      uiPort: this.temporal.uiPort,
-    });
+    if (!this.options.persistentTemporal) throw new Error('an in-memory Temporal server cannot restart with its data');
+    this.temporal = await this.startTemporal(this.temporal);
   }
 
   async close(): Promise<void> {
-    await this.cleanup.run();
-    const left = leftoverProcesses(this.markers);
-    if (left.length > 0) throw new Error(`processes left behind:\n${left.join('\n')}`);
+    const errors: string[] = [];
+    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
+      const { what, run } = step;
+      await Promise.resolve()
+        .then(run)
+        .catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
+    }
+    const markers = [this.tmp, `--port ${this.temporal?.port}`];
+    const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => markers.some((m) => line.includes(m)) && !line.includes('ps -eo'));
+    if (this.worker && signalGroup(this.worker.pid, 0)) left.push(`the worker's process group ${this.worker.pid}`);
+    if (left.length > 0) errors.push(`processes left behind:\n${left.join('\n')}`);
+    if (errors.length > 0) throw new Error(`cleanup failed:\n${errors.join('\n')}`);
   }
 }
 

@@ -1,5 +1,8 @@
 import { Client, Connection, ScheduleOverlapPolicy } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { execution, executionsOf, newExecution, RESCHEDULE, type ExecutionRow } from './database';
+import type { FaultStack } from './stack';
+import { eventually } from './timing';
 
 export async function connectClient(address: string): Promise<Client> {
   const connection = await Connection.connect({ address });
@@ -11,20 +14,9 @@ export async function triggerSchedule(client: Client, taskQueue: string, process
   await client.schedule.getHandle(`${taskQueue}:${processName}`).trigger(ScheduleOverlapPolicy.SKIP);
 }
 
-export interface PendingActivity {
-  readonly type: string;
-  readonly attempt: number;
-  readonly state: string;
-  readonly lastFailure: string | undefined;
-}
-
 const { PendingActivityState } = temporal.api.enums.v1;
 
-export async function pendingActivities(
-  client: Client,
-  workflowId: string,
-  runId?: string,
-): Promise<PendingActivity[]> {
+export async function pendingActivities(client: Client, workflowId: string, runId?: string) {
   const description = await client.workflow.getHandle(workflowId, runId).describe();
   return (description.raw.pendingActivities ?? []).map((a) => ({
     type: a.activityType?.name ?? '?',
@@ -34,14 +26,11 @@ export async function pendingActivities(
   }));
 }
 
-export interface ActivityAttempts {
-  /** activity type -> attempt of each start, in order. */
-  readonly starts: Record<string, number[]>;
-  readonly events: number;
-}
-
-/** Which activity attempts the history records (only the last attempt of each activity is an event). */
-export async function activityAttempts(client: Client, workflowId: string, runId?: string): Promise<ActivityAttempts> {
+/**
+ * Which activity attempts the history records: activity type -> attempt of each start, in order
+ * (only the last attempt of each activity is an event).
+ */
+export async function activityAttempts(client: Client, workflowId: string, runId?: string) {
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   const types = new Map<string, string>();
   const starts: Record<string, number[]> = {};
@@ -60,12 +49,33 @@ export async function activityAttempts(client: Client, workflowId: string, runId
 /** Open workflows of this task queue. */
 export async function runningWorkflows(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
-  for await (const w of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-    ids.push(w.workflowId);
-  }
+  const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
+  for await (const workflow of client.workflow.list({ query })) ids.push(workflow.workflowId);
   return ids;
 }
 
 export async function workflowStatus(client: Client, workflowId: string, runId?: string): Promise<string> {
   return (await client.workflow.getHandle(workflowId, runId).describe()).status.name;
+}
+
+/** What an operator does: trigger the reschedule schedule; resolves with the row the new run opens. */
+export async function triggerRun(stack: FaultStack): Promise<ExecutionRow> {
+  const known = new Set((await executionsOf(stack.pool, RESCHEDULE)).map((e) => e.execution_id));
+  await triggerSchedule(stack.client, stack.taskQueue, RESCHEDULE);
+  return eventually('the run opens its execution row', () => newExecution(stack.pool, RESCHEDULE, known), {
+    timeoutMs: 60_000,
+    intervalMs: 50,
+  });
+}
+
+/** Resolves with the execution row once it is no longer running. */
+export async function finished(stack: FaultStack, executionId: string, timeoutMs: number): Promise<ExecutionRow> {
+  return eventually(
+    'the run closes its execution row',
+    async () => {
+      const row = await execution(stack.pool, executionId);
+      return row.status === 'running' ? undefined : row;
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
 }

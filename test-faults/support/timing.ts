@@ -11,19 +11,12 @@ export async function eventually<T>(
 ): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) {
-      const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(`${what}: not within ${Math.round(options.timeoutMs / 1000)} s${detail}`);
-    }
-    await sleep(options.intervalMs ?? 200);
+  for (; Date.now() <= deadline; await sleep(options.intervalMs ?? 200)) {
+    const value = await check().catch((error: unknown) => void (lastError = error));
+    if (value !== undefined) return value;
   }
+  const detail = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+  throw new Error(`${what}: not within ${Math.round(options.timeoutMs / 1000)} s${detail}`);
 }
 
 export const seconds = (ms: number) => Math.round(ms / 100) / 10;

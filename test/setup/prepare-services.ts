@@ -1,6 +1,6 @@
 import { ensureTemplateDatabase } from './template-database';
 
-/** Called by scripts/test.ts once the stack is up: a fresh migrated template for this test run. */
-export async function prepareTestServices({ databaseUrl }: { databaseUrl: string; temporalAddress: string }) {
+/** Called by bin/test.ts once the stack is up: a fresh migrated template for this test run. */
+export async function prepareTestServices({ databaseUrl }: { databaseUrl: string }): Promise<void> {
   await ensureTemplateDatabase(databaseUrl, true);
 }

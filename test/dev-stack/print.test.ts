@@ -1,5 +1,4 @@
-import { maskUrlPassword } from '../../dev-stack/redact';
-import { describeStack } from '../../dev-stack/print';
+import { describeStack, maskUrlPassword } from '../../dev-stack/print';
 import { loadConfig } from '../../config';
 
 describe('maskUrlPassword', () => {
