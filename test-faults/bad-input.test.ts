@@ -68,13 +68,16 @@ beforeAll(async () => {
 
   orm = await initORM(stack.postgres.databaseUrl, { poolMax: 4 });
   stack.cleanup.add('close the ORM', () => orm.close());
-  const config = loadConfig({
-    DATABASE_URL: stack.postgres.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporal.address,
-    TEMPORAL_TASK_QUEUE: stack.taskQueue,
-    BEHFLOW_TIMEZONE: ZONE,
-    API_TOKEN: TOKEN,
-  }, PROCESS_REGISTRY);
+  const config = loadConfig(
+    {
+      DATABASE_URL: stack.postgres.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      BEHFLOW_TIMEZONE: ZONE,
+      API_TOKEN: TOKEN,
+    },
+    PROCESS_REGISTRY,
+  );
   // Errors only, kept to explain a 5xx (its body says no more than the request id, by design).
   const stream = { write: (line: string) => void serverErrors.push(line) };
   app = await buildApp(
