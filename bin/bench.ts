@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { startStack } from '../dev-stack/index';
-import { loadConfigOrExit } from '../dev-stack/load-config';
+import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog } from '../dev-stack/types';
 import { connectClient, ensureSearchAttributes } from '../platform/temporal';
@@ -99,10 +99,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runMain(main, log, true);

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEV_STACK_ENV_FILE } from '../config/env-files';
 import { startStack } from '../dev-stack/index';
-import { loadConfigOrExit, REPO_ROOT } from '../dev-stack/load-config';
+import { loadConfigOrExit, REPO_ROOT, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog as log } from '../dev-stack/types';
 import { lockDataDir, stopGroup, stopLeftover, writePidFile } from '../dev-stack/processes';
@@ -126,10 +126,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -8,7 +8,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../dev-stack/index';
-import { loadConfigOrExit } from '../dev-stack/load-config';
+import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog as log } from '../dev-stack/types';
 import { prepareTestServices } from '../test/setup/prepare-services';
@@ -63,10 +63,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runMain(main);

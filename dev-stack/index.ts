@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import { getFreePort, isPortFree, LOOPBACK, preferredOrFreePort } from './ports';
 import { stopGroup, stopLeftover, writePidFile } from './processes';
 import { locateTemporalCli } from './temporal-cli';
-import { APP_DATABASE, defaultLog, HOST_READY, POSTGRES_PASSWORD, type HostSpec, type Log } from './types';
+import { APP_DATABASE, defaultLog as log, HOST_READY, POSTGRES_PASSWORD, type HostSpec } from './types';
 
 /**
  * persistent: `npm start`; data in DATA_DIR survives restarts and the usual ports are used. The caller
@@ -37,7 +37,6 @@ export interface Stack {
  * is started for them), otherwise an embedded PostgreSQL and `temporal server start-dev`.
  */
 export async function startStack(config: Config, options: StackOptions): Promise<Stack> {
-  const log = defaultLog;
   const ephemeral = options.mode === 'ephemeral';
   const configured = { databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '' };
   if (config.databaseUrl !== undefined && config.temporalAddress !== undefined) {
@@ -54,7 +53,7 @@ export async function startStack(config: Config, options: StackOptions): Promise
       dir,
       ephemeral,
       ...(config.databaseUrl === undefined && {
-        postgres: { port: ephemeral ? await getFreePort() : await preferredPostgresPort(config, log) },
+        postgres: { port: ephemeral ? await getFreePort() : await preferredPostgresPort(config) },
       }),
       ...(cliPath !== undefined && {
         temporal: {
@@ -89,10 +88,10 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
-async function preferredPostgresPort(config: Config, log: Log): Promise<number> {
-  const { port, substituted } = await preferredOrFreePort(config.embeddedPostgresPort);
-  const note = `set EMBEDDED_POSTGRES_PORT to choose`;
-  if (substituted) log(`Port ${config.embeddedPostgresPort} is taken, so PostgreSQL uses port ${port} (${note}).`);
+async function preferredPostgresPort({ embeddedPostgresPort: preferred }: Config): Promise<number> {
+  const { port, substituted } = await preferredOrFreePort(preferred);
+  if (substituted)
+    log(`Port ${preferred} is taken, so PostgreSQL uses port ${port} (set EMBEDDED_POSTGRES_PORT to choose).`);
   return port;
 }
 
@@ -108,8 +107,6 @@ async function fixedTemporalPorts(config: Config): Promise<{ port: number; uiPor
   }
   return { port: ports.TEMPORAL_DEV_PORT, uiPort: ports.TEMPORAL_UI_PORT };
 }
-
-export type ServerHost = Awaited<ReturnType<typeof startServers>>;
 
 /** Runs the servers of `spec` in a server host (host.ts); resolves once they are all ready. */
 export async function startServers(spec: HostSpec, options: { signal?: AbortSignal; quiet?: boolean } = {}) {

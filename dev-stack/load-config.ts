@@ -2,6 +2,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { PROCESS_REGISTRY } from '../processes/registry';
+import { defaultLog, type Log } from './types';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -21,4 +22,15 @@ export function loadConfigOrExit(): Config {
     }
     throw error;
   }
+}
+
+/** Runs an entry point and exits with its code; a failure is logged (its message, or `withStack` its stack) and exits 1. */
+export function runMain(main: () => Promise<number>, log: Log = defaultLog, withStack = false): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      log(error instanceof Error ? (withStack && error.stack) || error.message : String(error));
+      process.exit(1);
+    },
+  );
 }

@@ -82,6 +82,8 @@ export function movedCount(pool: Pool, executionId: string): Promise<number> {
   return count(pool, 'SELECT count(*) AS n FROM automated_process_task_moves WHERE execution_id = $1', [executionId]);
 }
 
+type RunCheck = ReturnType<typeof perfectRun>;
+
 /** What checkRun must say of a run that moved all `overdue` seeded tasks. */
 export function perfectRun(overdue: number) {
   return {
@@ -97,11 +99,7 @@ export function perfectRun(overdue: number) {
  * audit's new due date and had the audit's old one, nothing overdue is left for the run's day (-1:
  * the run has no target date), the other tasks are untouched, and the execution row's counts agree.
  */
-export async function checkRun(
-  pool: Pool,
-  executionId: string,
-  timezone: string,
-): Promise<ReturnType<typeof perfectRun>> {
+export async function checkRun(pool: Pool, executionId: string, timezone: string): Promise<RunCheck> {
   const row = await execution(pool, executionId);
   const targetDate = String(row.result?.target_date ?? '');
   const dayStart = targetDate ? new Date(startOfDay(timezone, parseLocalDate(targetDate))).toISOString() : null;
@@ -123,10 +121,6 @@ export async function checkRun(
   );
   const measured = Object.fromEntries(Object.entries(counts).map(([name, value]) => [name, Number(value)]));
   const { status, result } = row;
-  return {
-    ...measured,
-    status,
-    tasksFound: result?.tasks_found,
-    tasksRescheduled: result?.tasks_rescheduled,
-  } as ReturnType<typeof perfectRun>;
+  const fromRow = { status, tasksFound: result?.tasks_found, tasksRescheduled: result?.tasks_rescheduled };
+  return { ...measured, ...fromRow } as RunCheck;
 }

@@ -25,7 +25,7 @@ const REPO = path.resolve(__dirname, '..', '..');
 export const CONFIG_VARIABLES =
   /^(DATABASE_URL|TEMPORAL_|BEHFLOW_|RESCHEDULE_|ARCHIVE_|SCHEDULE_|LOG_LEVEL|API_|DATA_DIR)/;
 
-type Worker = { readonly pid: number; readonly exited: boolean; startupMs: number };
+type Worker = { readonly pid: number; exited: boolean; startupMs: number };
 
 export class FaultStack {
   private readonly steps: { what: string; run: () => unknown }[] = [];
@@ -52,8 +52,8 @@ export class FaultStack {
     const stack = new FaultStack(label, options);
     try {
       [stack.postgres, stack.temporal] = await Promise.all([stack.startPostgres(), stack.startTemporal()]);
-      stack.cleanup.add('stop PostgreSQL', () => stack.postgres.stop());
-      stack.cleanup.add('stop Temporal', () => stack.temporal.stop());
+      stack.cleanup.add('stop PostgreSQL', stack.stopPostgres);
+      stack.cleanup.add('stop Temporal', stack.stopTemporal);
       stack.client = await connectClient(stack.temporal.address);
       stack.cleanup.add('close the Temporal client', () => stack.client.connection.close());
       stack.pool = new Pool({ connectionString: stack.postgres.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
@@ -86,10 +86,8 @@ export class FaultStack {
     fs.mkdirSync(dir, { recursive: true });
     const port = before?.port ?? (await getFreePort());
     const uiPort = persistent ? (before?.uiPort ?? (await getFreePort())) : undefined;
-    const host = await startServers(
-      { dir, ephemeral: !persistent, temporal: { cliPath, port, uiPort, namespace: 'default' } },
-      { quiet: true },
-    );
+    const temporal = { cliPath, port, uiPort, namespace: 'default' };
+    const host = await startServers({ dir, ephemeral: !persistent, temporal }, { quiet: true });
     return { address: host.temporalAddress ?? '', port, uiPort, stop: host.stop };
   }
 
@@ -115,27 +113,20 @@ export class FaultStack {
       detached: true,
     });
     fs.closeSync(logFd);
-    const pid = child.pid ?? 0;
-    const exited = () => child.exitCode !== null || child.signalCode !== null;
-    this.worker = {
-      pid,
-      startupMs: 0,
-      get exited() {
-        return exited();
-      },
-    };
-    process.on('exit', () => signalGroup(pid, 'SIGKILL')); // if jest exits without cleaning up
+    const worker: Worker = (this.worker = { pid: child.pid ?? 0, exited: false, startupMs: 0 });
+    child.once('exit', () => (worker.exited = true));
+    process.on('exit', () => signalGroup(worker.pid, 'SIGKILL')); // if jest exits without cleaning up
     for (const deadline = Date.now() + 180_000; ; await sleep(100)) {
       const log = fs.readFileSync(logFile, 'utf8');
       if (log.slice(before).includes('Automated process worker started')) break;
-      if (exited() || Date.now() > deadline) {
-        await stopGroup(pid, 'SIGKILL', 0);
-        const problem = exited() ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
+      if (worker.exited || Date.now() > deadline) {
+        await stopGroup(worker.pid, 'SIGKILL', 0);
+        const problem = worker.exited ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
         throw new Error(`worker ${problem}\n${log.slice(-3000)}`);
       }
     }
-    this.worker.startupMs = Date.now() - startedAt;
-    return this.worker;
+    worker.startupMs = Date.now() - startedAt;
+    return worker;
   }
 
   /** SIGKILL to every process of the worker's group; resolves once they are all gone. */
@@ -143,16 +134,11 @@ export class FaultStack {
     if (this.worker) await stopGroup(this.worker.pid, 'SIGKILL', 0);
   }
 
-  stopPostgres(): Promise<void> {
-    return this.postgres.stop();
-  }
+  readonly stopPostgres = () => this.postgres.stop();
+  readonly stopTemporal = () => this.temporal.stop();
 
   async startPostgresAgain(): Promise<void> {
     this.postgres = await this.startPostgres(this.postgres.port);
-  }
-
-  stopTemporal(): Promise<void> {
-    return this.temporal.stop();
   }
 
   async startTemporalAgain(): Promise<void> {
@@ -164,9 +150,7 @@ export class FaultStack {
     const errors: string[] = [];
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {
       const { what, run } = step;
-      await Promise.resolve()
-        .then(run)
-        .catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
+      await (async () => run())().catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
     }
     const markers = [this.tmp, `--port ${this.temporal?.port}`];
     const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
