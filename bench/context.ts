@@ -27,18 +27,8 @@ export type BenchOptions = Exclude<ReturnType<typeof parseOptions>, undefined>;
 export function parseOptions(args: string[]) {
   const text = { type: 'string' } as const;
   const flag = { type: 'boolean', default: false } as const;
-  const { values } = parseArgs({
-    args,
-    options: {
-      quick: flag,
-      help: flag,
-      only: text,
-      sizes: text,
-      'batch-sizes': text,
-      repeats: text,
-      'latency-runs': text,
-    },
-  });
+  const options = { quick: flag, help: flag, only: text, sizes: text, 'batch-sizes': text, repeats: text };
+  const { values } = parseArgs({ args, options: { ...options, 'latency-runs': text } });
   if (values.help) return undefined;
   const quick = values.quick;
   const sections = new Set(values.only?.split(',') ?? SECTIONS);

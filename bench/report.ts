@@ -9,12 +9,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config';
+import { REPO_ROOT } from '../dev-stack/load-config';
 import { locateTemporalCli } from '../dev-stack/temporal-cli';
 import { percentile, withPg, type BenchOptions, type Databases } from './context';
 import type { SizeResult } from './throughput';
 import type { measureBurst, measureLatency } from './triggers';
-
-const REPO_ROOT = path.resolve(__dirname, '..');
 
 export interface Results {
   throughput?: SizeResult[];
@@ -93,7 +92,7 @@ export function summary(
   });
   const peaks = sizes?.map((s) => Math.max(...s.byBatchSize.map((b) => b.peakRssMB))) ?? [];
   const ms = (samples: readonly number[]) => perPercentile((p) => percentile(samples, Number(p.slice(1))));
-  const [row, http, floor] = latency ? [latency.toCompletedRowMs, latency.httpMs, latency.floorMs].map(ms) : [];
+  const at = latency && { row: ms(latency.toCompletedRowMs), http: ms(latency.httpMs), floor: ms(latency.floorMs) };
   return {
     date: startedAt.toISOString(),
     minutes: round((Date.now() - startedAt.getTime()) / 60_000, 1),
@@ -106,16 +105,14 @@ export function summary(
       changedDuringRun: fingerprints[0] !== fingerprints[1],
     },
     throughput: sizes && { sizes, peakRssGrowth: round((peaks.at(-1) ?? NaN) / (peaks[0] ?? NaN), 2) },
-    latency: row &&
-      http &&
-      floor && {
-        runs: latency?.floorMs.length,
-        toCompletedRowMs: perPercentile((p) => round(row[p])),
-        httpWaitMs: perPercentile((p) => round(http[p])),
-        floorMs: perPercentile((p) => round(floor[p])),
-        ratio: perPercentile((p) => round(row[p] / floor[p], 2)),
-        httpRatio: perPercentile((p) => round(http[p] / floor[p], 2)),
-      },
+    latency: at && {
+      runs: latency?.floorMs.length,
+      toCompletedRowMs: perPercentile((p) => round(at.row[p])),
+      httpWaitMs: perPercentile((p) => round(at.http[p])),
+      floorMs: perPercentile((p) => round(at.floor[p])),
+      ratio: perPercentile((p) => round(at.row[p] / at.floor[p], 2)),
+      httpRatio: perPercentile((p) => round(at.http[p] / at.floor[p], 2)),
+    },
     burst: burst && { ...burst, seconds: round(burst.seconds, 1), otherAnswerSamples: undefined },
     errors,
   };

@@ -1,9 +1,7 @@
 /**
- * The service under measurement: its config, rows and schedules, and its worker, configured from its
- * environment and built by createProcessWorker as in production, in a child process of its own (this
- * file, forked) so that each peak RSS is that measurement's alone; for the latency sections the floor's
- * worker (a no-op workflow and activity, SDK defaults) runs beside it. Over IPC the child says 'ready'
- * once it polls; on 'stop', or when the parent goes away, it reports its peak RSS, drains and exits.
+ * The service under measurement, as in production: its config, rows and schedules, and its worker
+ * (createProcessWorker) in a child process of its own (this file, forked), so that each peak RSS is
+ * that measurement's alone; for the latency sections the floor's worker runs beside it.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,10 +23,7 @@ import { localDateTimeAt } from '../time';
 import { createProcessWorker } from '../worker/create-worker';
 import { RESCHEDULE, ZONE, type BenchContext } from './context';
 
-/**
- * The settings of one measurement, as the production worker reads them from its environment: its
- * own task queue, and daily schedules 12 hours away, so that none fires by itself.
- */
+/** One measurement's environment for the production worker: its own task queue, schedules 12 hours away (none fires). */
 export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): Record<string, string> {
   const hour = String((Math.floor(localDateTimeAt(ZONE, Date.now()).secondsOfDay / 3600) + 12) % 24);
   return {
@@ -47,10 +42,9 @@ export const createProcessRows = (orm: Orm, config: Config) =>
   ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
 
 /**
- * The service on one database as the worker starts it (process rows, schedules, the worker), on a
- * task queue of its own, with a latency floor's worker beside it on `floorQueue`; afterwards the
- * worker is stopped and the schedules deleted. stopWorker drains the worker (running activities
- * finish; SIGKILL after 30 s) and gives its peak RSS in bytes (0 if unknown).
+ * The service on one database as the worker starts it, with the floor's worker on `floorQueue`; the
+ * schedules are deleted afterwards. stopWorker drains the worker (SIGKILL after 30 s) and gives its
+ * peak RSS in bytes (0 if unknown).
  */
 export async function withService<T>(
   ctx: BenchContext,
@@ -73,14 +67,13 @@ export async function withService<T>(
     return await use({ orm, config, stopWorker });
   } finally {
     await stopWorker?.();
-    for (const process of [RESCHEDULE, 'archive_completed_tasks']) {
+    for (const process of [RESCHEDULE, 'archive_completed_tasks'])
       await deleteSchedule(ctx.client, process, settings).catch(() => false);
-    }
     await orm.close();
   }
 }
 
-/** What the child says: 'ready' once it polls, then its peak RSS when told to stop. */
+/** What the child says over IPC: 'ready' once it polls, then its peak RSS on 'stop' (or when we go away). */
 type FromChild = 'ready' | { maxRssKb: number };
 
 /** Forks this file as the worker's process; once it polls, the function that stops it. */
@@ -132,7 +125,7 @@ export async function bundleWorkflows(): Promise<BenchContext['bundles']> {
   return { processes, noop: await write('noop', require.resolve('./noop-workflow')) };
 }
 
-/** The production worker, configured as in production from its environment, and the floor's beside it. */
+/** The production worker, and the floor's (a no-op workflow and activity, SDK defaults) beside it. */
 async function runChild(config: Config, bundles: BenchContext['bundles'], floorQueue: string | undefined) {
   // ERROR only: the burst makes the workflows warn about every run skipped as overlapping.
   Runtime.install({ logger: new DefaultLogger('ERROR') });

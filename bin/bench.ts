@@ -13,23 +13,19 @@ import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog } from '../dev-stack/types';
 import { connectClient, ensureSearchAttributes } from '../platform/temporal';
-import { Databases, log, parseOptions, USAGE, type BenchContext, type BenchOptions } from '../bench/context';
+import { Databases, log, parseOptions, USAGE, type BenchContext } from '../bench/context';
 import { machineInfo, renderTable, sourceFingerprint, summary, writeResults, type Results } from '../bench/report';
 import { bundleWorkflows } from '../bench/service';
 import { measureThroughput } from '../bench/throughput';
 import { measureBurst, measureLatency, withTriggerEnv } from '../bench/triggers';
 
 async function main(): Promise<number> {
-  let options: BenchOptions | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!options) {
-    console.log(USAGE);
-    return 0;
+  const options = await Promise.resolve(process.argv.slice(2))
+    .then(parseOptions)
+    .catch((err: Error) => err);
+  if (options === undefined || options instanceof Error) {
+    (options ? process.stderr : process.stdout).write(`${options ? `${options.message}\n` : ''}${USAGE}\n`);
+    return options ? 2 : 0;
   }
   const config = loadConfigOrExit();
   const startedAt = new Date();

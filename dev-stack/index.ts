@@ -8,19 +8,6 @@ import { stopGroup, stopLeftover, writePidFile } from './processes';
 import { locateTemporalCli } from './temporal-cli';
 import { APP_DATABASE, defaultLog as log, HOST_READY, POSTGRES_PASSWORD, type HostSpec } from './types';
 
-/**
- * persistent: `npm start`; data in DATA_DIR survives restarts and the usual ports are used. The caller
- * holds lockDataDir, which makes servers recorded there leftovers of a crashed run, ours to stop.
- * ephemeral: `npm test`; fresh temp data and free ports, so it can run next to `npm start`.
- */
-export type StackMode = 'persistent' | 'ephemeral';
-
-export interface StackOptions {
-  readonly mode: StackMode;
-  /** Aborting (Ctrl-C during startup) stops what has started and rejects. */
-  readonly signal?: AbortSignal;
-}
-
 export interface Stack {
   readonly databaseUrl: string;
   readonly temporalAddress: string;
@@ -35,8 +22,15 @@ export interface Stack {
 /**
  * PostgreSQL and Temporal for local runs: DATABASE_URL / TEMPORAL_ADDRESS when configured (nothing
  * is started for them), otherwise an embedded PostgreSQL and `temporal server start-dev`.
+ * persistent (`npm start`): data in DATA_DIR survives restarts and the usual ports are used; the caller
+ * holds lockDataDir, which makes servers recorded there leftovers of a crashed run, ours to stop.
+ * ephemeral (`npm test`): fresh temp data and free ports, so it can run next to `npm start`.
+ * Aborting `signal` (Ctrl-C during startup) stops what has started and rejects.
  */
-export async function startStack(config: Config, options: StackOptions): Promise<Stack> {
+export async function startStack(
+  config: Config,
+  options: { readonly mode: 'persistent' | 'ephemeral'; readonly signal?: AbortSignal },
+): Promise<Stack> {
   const ephemeral = options.mode === 'ephemeral';
   const configured = { databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '' };
   if (config.databaseUrl !== undefined && config.temporalAddress !== undefined) {
@@ -136,13 +130,12 @@ export async function startServers(spec: HostSpec, options: { signal?: AbortSign
   };
   const onAbort = () => void stop();
   options.signal?.addEventListener('abort', onAbort);
-  try {
-    if (!(await ready)) throw options.signal?.aborted ? options.signal.reason : await failure();
-  } catch (error) {
+  const isReady = await ready;
+  options.signal?.removeEventListener('abort', onAbort);
+  if (!isReady) {
+    const error: unknown = options.signal?.aborted ? options.signal.reason : await failure();
     await stop();
     throw error;
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
   }
   const { postgres, temporal } = spec;
   return {
