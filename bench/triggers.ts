@@ -1,8 +1,8 @@
 /**
  * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it) on a
- * loopback port: real sockets, real HTTP. Both share a database without tasks and one worker process
- * (each takes seconds to start; --quick has two minutes); the burst's checks cover the latency runs too.
- * No API_TOKEN (auth off, as on a loopback-only server), no request logging (not what is measured).
+ * loopback port. Both share a database without tasks and one worker process (each takes seconds to
+ * start); the burst's checks cover the latency runs too. No API_TOKEN (auth off, as on a loopback-only
+ * server), no request logging (not what is measured).
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -47,10 +47,8 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
     if (response.status !== 200 || body.status !== 'completed' || !body.execution_id) {
       throw new Error(`trigger answered ${response.status}: ${JSON.stringify(body)}`);
     }
-    const [row] = await sql.execute<{ ms: number }[]>(
-      'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions WHERE execution_id = ?',
-      [body.execution_id],
-    );
+    const completedMs = 'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions';
+    const [row] = await sql.execute<{ ms: number }[]>(`${completedMs} WHERE execution_id = ?`, [body.execution_id]);
     const started = performance.now();
     await ctx.client.workflow.execute('noopWorkflow', { taskQueue: floorQueue, workflowId: `bench-${randomUUID()}` });
     if (i < ctx.options.latencyWarmup) continue;
@@ -116,8 +114,7 @@ export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerE
          FROM e`,
       [`{${ids.join(',')}}`, clock?.now],
     );
-    if (!counts) throw new Error('the burst counts query returned no row');
-    return counts;
+    return counts ?? Promise.reject(new Error('the burst counts query returned no row'));
   };
   // Every accepted run's row closed, or three minutes: what is still open then counts as lost.
   const deadline = Date.now() + 180_000;

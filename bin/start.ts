@@ -5,6 +5,7 @@
  * SIGTERM stops the children first, then Temporal, then PostgreSQL.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -73,16 +74,13 @@ function supervise(name: string, script: string, env: NodeJS.ProcessEnv, dataDir
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const abort = new AbortController();
-  const signalled = new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      // A terminal's Ctrl-C reaches us twice (directly, and relayed by the tsx process above us).
-      if (abort.signal.aborted) return;
-      log(`${signal} received, stopping…`);
-      abort.abort();
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches us twice (directly, and relayed by the tsx process above us).
+    if (!abort.signal.aborted) log(`${signal} received, stopping…`);
+    abort.abort(signal);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const signalled = once(abort.signal, 'abort').then(() => abort.signal.reason as NodeJS.Signals);
 
   // Held for the whole run: it makes programs and servers recorded in the data folder ours to clean up.
   const lock = lockDataDir(config.dataDir);
@@ -90,10 +88,9 @@ async function main(): Promise<number> {
     for (const name of Object.keys(PROGRAMS))
       await stopLeftover(path.join(config.dataDir, `${name}.pid`), `the ${name}`, log);
     const stack = await startStack(config, { mode: 'persistent', signal: abort.signal }).catch((error: unknown) => {
-      if (abort.signal.aborted) return undefined; // Ctrl-C during startup: startStack stopped what it started
-      throw error;
+      if (!abort.signal.aborted) throw error; // else Ctrl-C during startup: startStack stopped what it started
     });
-    if (stack === undefined) return 0;
+    if (!stack) return 0;
 
     for (const line of describeStack(stack, config)) log(line);
     const addresses = {
@@ -115,7 +112,6 @@ async function main(): Promise<number> {
       log(`${outcome.message}\nA server died, which npm start cannot recover from: stopping everything.`);
 
     log(`Stopping ${NAMES}…`);
-    // Children get the signal the user sent; after a failure they get SIGTERM.
     await Promise.all(children.map((child) => child.stop(outcome instanceof Error ? 'SIGTERM' : outcome)));
     fs.rmSync(envFile, { force: true });
     await stack.stop();
