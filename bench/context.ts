@@ -97,8 +97,7 @@ export class Databases {
     await this.drop(name);
     await this.admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template} STRATEGY = FILE_COPY` : ''}`);
     this.created.add(name);
-    const orm = template ? undefined : await initORM(this.url(name), { poolMax: 2 });
-    if (orm) await migrate(orm).finally(() => orm.close());
+    if (!template) await initORM(this.url(name), { poolMax: 2 }).then((orm) => migrate(orm).finally(() => orm.close()));
     return this.url(name);
   }
 

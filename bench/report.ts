@@ -1,7 +1,6 @@
 /**
- * What a run leaves behind: a compact summary (the figures the README quotes: medians, ratios, the
- * machine, the date, the code) in bench/results/, the raw per-repeat numbers in the git-ignored
- * bench/results/raw/, and the table printed at the end, which is read off the summary alone.
+ * What a run leaves behind: the summary (the figures the README quotes) in bench/results/, the raw
+ * per-repeat numbers in the git-ignored bench/results/raw/, and the table, read off the summary alone.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -30,7 +29,7 @@ const run = (command: string, args: string[]) => {
 
 /** Where the figures came from; anything that cannot be found reads "unknown" rather than failing the run. */
 export async function machineInfo(dbs: Databases, config: Config) {
-  const cli = await locateTemporalCli(config, { build: false, log: () => undefined }).catch(() => 'temporal');
+  const cli = await locateTemporalCli(config, { build: false }).catch(() => 'temporal');
   const version = await withPg(dbs.url('postgres'), (pg) => pg.query('SHOW server_version')).catch(() => undefined);
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',

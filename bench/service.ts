@@ -23,7 +23,7 @@ import { localDateTimeAt } from '../time';
 import { createProcessWorker } from '../worker/create-worker';
 import { RESCHEDULE, ZONE, type BenchContext } from './context';
 
-/** One measurement's environment for the production worker: its own task queue, schedules 12 hours away (none fires). */
+/** One measurement's environment for the production worker: its own task queue, schedules 12 hours away. */
 export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): Record<string, string> {
   const hour = String((Math.floor(localDateTimeAt(ZONE, Date.now()).secondsOfDay / 3600) + 12) % 24);
   return {

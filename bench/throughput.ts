@@ -120,11 +120,10 @@ function realRun(ctx: BenchContext, url: string, { size, dayStartMs, batchSize, 
 }
 
 /**
- * The throughput floors: the whole reschedule in one hand-written statement, with the same overdue
- * filter and the same time rule as activities/reschedule-remaining-tasks.ts (the CASE over the day's
- * offset segments), so the only differences are what the real path adds: batches and their commits,
- * row locks, the re-check, ON CONFLICT, counts, Temporal. With `audit`, UPDATE … RETURNING feeds the
- * audit INSERT in one statement and one commit; without, the bare UPDATE shows what the audit costs.
+ * The floors: the whole reschedule in one statement, with the real path's overdue filter and time rule
+ * (segmentCase), so the only differences are what the real path adds: batches and their commits, row
+ * locks, the re-check, ON CONFLICT, counts, Temporal. With `audit`, UPDATE … RETURNING feeds the audit
+ * INSERT in one statement; without, the bare UPDATE shows what the audit costs.
  */
 function floorQuery(day: ReturnType<typeof localDateAt>, dayStartMs: number, audit: boolean): [string, unknown[]] {
   const params = [ZONE, formatLocalDate(day), formatJalaliDate(addDays(day, 1)), formatJalaliDate(day), dayStartMs];

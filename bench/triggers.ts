@@ -30,10 +30,9 @@ export async function withTriggerEnv<T>(ctx: BenchContext, use: (env: TriggerEnv
 }
 
 /**
- * POST /processes/:name/trigger?wait=true for a process with nothing to do, until its execution row
- * is completed (and until the HTTP 200, as a caller sees it), against the floor: a bare workflow
- * calling one no-op activity on the same server, from client start to result. Ours and the floor
- * alternate, sample by sample, so the machine's noise (other engineers' tests) falls on both alike.
+ * POST /processes/:name/trigger?wait=true for a process with nothing to do, to its completed row and to
+ * the HTTP 200, against the floor: a bare workflow calling one no-op activity, from client start to
+ * result. Ours and the floor alternate, sample by sample, so the machine's noise falls on both alike.
  */
 export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQueue }: TriggerEnv) {
   const samples = { toCompletedRowMs: [] as number[], httpMs: [] as number[], floorMs: [] as number[] };
@@ -62,10 +61,9 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
 }
 
 /**
- * Many triggers of many processes at once from concurrent clients, through the API and one worker.
- * What matters is correctness under contention: every accepted run ends with a closed execution row
- * (none lost), no workflow has two rows (none doubled), and no two runs of one process ever overlap
- * in time, whatever the API answered.
+ * Many triggers of many processes at once from concurrent clients. What matters is correctness under
+ * contention: every accepted run ends with a closed row (none lost), no workflow has two rows (none
+ * doubled), and no two runs of one process ever overlap in time, whatever the API answered.
  */
 export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerEnv) {
   const { triggers, processes, clients } = ctx.options.burst;

@@ -1,10 +1,7 @@
 /**
- * npm run bench [-- --quick] : reschedule throughput, trigger latency and a trigger burst, each beside
- * its floor measured in the same run on the same servers (the machine is shared and noisy, so only
- * same-run ratios mean anything). Prints a table, writes a summary to bench/results/ and the raw
- * numbers to bench/results/raw/ (git-ignored). Starts a throwaway PostgreSQL and Temporal dev server
- * (as npm test does) unless DATABASE_URL / TEMPORAL_ADDRESS are set, creates its own databases
- * (bench_*) and task queues, and removes everything it made at the end, on failure and on Ctrl-C.
+ * npm run bench (README, "Performance"): each section beside its floor, measured in the same run on the
+ * same servers (the machine is shared and noisy, so only same-run ratios mean anything). Everything it
+ * makes (bench_* databases, task queues, schedules, workers) is removed at the end, on failure and on Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';

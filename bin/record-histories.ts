@@ -1,10 +1,8 @@
 /**
- * `npm run histories:record`: runs real workflows (a success, a failure, a retried activity, a
- * skipped overlap, a run that fails before opening its row) and saves their event histories to
- * test/histories/, where the replay test checks every future version of the workflow code against
- * them. Each run is started as the API starts one (update-with-start with the executionOpened
- * update, temporal/runs.ts), so the histories hold the update too. Uses DATABASE_URL and
- * TEMPORAL_ADDRESS when set, else starts a throwaway stack.
+ * `npm run histories:record`: real runs of each scenario below, their event histories saved to
+ * test/histories/ for the replay test. Each run is started as the API starts one (update-with-start,
+ * temporal/runs.ts), so the histories hold the update too. Uses DATABASE_URL / TEMPORAL_ADDRESS when
+ * set, else a throwaway stack.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';

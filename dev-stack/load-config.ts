@@ -24,7 +24,7 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-/** Runs an entry point and exits with its code; a failure is logged (its message, or `withStack` its stack) and exits 1. */
+/** Runs an entry point and exits with its code; a failure is logged (message, or `withStack` the stack), exit code 1. */
 export function runMain(main: () => Promise<number>, log: Log = defaultLog, withStack = false): void {
   main().then(
     (code) => process.exit(code),

@@ -1,9 +1,7 @@
 /**
- * One test file's own real servers, each restartable by the test: PostgreSQL (persistent in a temp
- * folder, so it restarts on the same data and port) and the Temporal dev server, each in a server
- * host of dev-stack; the worker's real entry point (bin/worker.ts under tsx) in its own process group,
- * so `kill -9` hits it whole, as a crash or an OOM kill would. close() stops everything, also when a
- * test failed, and fails if any of their processes is left.
+ * One test file's own real servers (README, "Fault tests"), each in a server host of dev-stack and
+ * restartable by the test, and the worker's real entry point in its own process group, so `kill -9`
+ * hits it whole, as a crash or an OOM kill would. close() fails if any of their processes is left.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -79,7 +77,7 @@ export class FaultStack {
   private async startTemporal(before?: { port: number; uiPort: number | undefined }) {
     const cliPath = await locateTemporalCli(
       { temporalCliPath: process.env.TEMPORAL_CLI_PATH || undefined },
-      { build: false, log: () => undefined },
+      { build: false },
     );
     const persistent = this.options.persistentTemporal === true;
     const dir = persistent ? path.join(this.tmp, 'temporal') : makeTempDir('behflow-faults-temporal-');
