@@ -37,10 +37,6 @@ export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): 
   };
 }
 
-/** Process rows, exactly as the worker creates them at startup. */
-export const createProcessRows = (orm: Orm, config: Config) =>
-  ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
-
 /**
  * The service on one database as the worker starts it, with the floor's worker on `floorQueue`; the
  * schedules are deleted afterwards. stopWorker drains the worker (SIGKILL after 30 s) and gives its
@@ -61,7 +57,7 @@ export async function withService<T>(
   const orm = await initORM(url);
   let stopWorker: (() => Promise<number>) | undefined;
   try {
-    await createProcessRows(orm, config);
+    await ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
     await reconcileSchedules({ orm, client: ctx.client, registry: PROCESS_REGISTRY, settings, logger: silentLogger });
     stopWorker = await startWorker(env);
     return await use({ orm, config, stopWorker });

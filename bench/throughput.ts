@@ -11,10 +11,12 @@ import type { Client as PgClient } from 'pg';
 import { segmentCase } from '../activities/reschedule-remaining-tasks';
 import { loadConfig } from '../config';
 import { initORM } from '../db/orm';
+import { silentLogger } from '../platform/logger';
+import { ensureProcessRows } from '../processes/process-rows';
 import { scheduleIdFor } from '../temporal/ids';
 import { addDays, daySegments, formatJalaliDate, formatLocalDate, localDateAt, startOfDay } from '../time';
 import { epochNow, log as benchLog, RESCHEDULE, withPg, ZONE, type BenchContext } from './context';
-import { benchEnv, createProcessRows, withService } from './service';
+import { benchEnv, withService } from './service';
 
 /** A process that reschedules the tasks of a user who has none: warms a fresh worker up without moving anything. */
 const WARMUP = 'bench_warmup';
@@ -43,7 +45,7 @@ export async function measureThroughput(ctx: BenchContext): Promise<SizeResult[]
     // The process rows, as the worker creates them, belong to the data every clone starts from.
     const seedConfig = loadConfig(benchEnv(ctx, 'seed', seededUrl), PROCESS_REGISTRY);
     const orm = await initORM(seededUrl, { poolMax: 2 });
-    await createProcessRows(orm, seedConfig).finally(() => orm.close());
+    await ensureProcessRows(orm, PROCESS_REGISTRY, seedConfig, silentLogger).finally(() => orm.close());
     const floor = (what: 'audit' | 'bare'): Promise<FloorRun> =>
       ctx.dbs.withClone(seeded, `${seeded}_${what}`, (url) =>
         withPg(url, async (pg) => {

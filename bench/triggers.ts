@@ -43,9 +43,8 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
     const response = await fetch(`${baseUrl}/processes/${RESCHEDULE}/trigger?wait=true`, { method: 'POST' });
     const answered = epochNow();
     const body = (await response.json()) as { execution_id?: string; status?: string };
-    if (response.status !== 200 || body.status !== 'completed' || !body.execution_id) {
+    if (response.status !== 200 || body.status !== 'completed' || !body.execution_id)
       throw new Error(`trigger answered ${response.status}: ${JSON.stringify(body)}`);
-    }
     const completedMs = 'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions';
     const [row] = await sql.execute<{ ms: number }[]>(`${completedMs} WHERE execution_id = ?`, [body.execution_id]);
     const started = performance.now();

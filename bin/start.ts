@@ -1,8 +1,6 @@
 /**
- * npm start: PostgreSQL and Temporal (embedded unless DATABASE_URL / TEMPORAL_ADDRESS are set), then
- * the app's programs as supervised children: one that exits on its own is started again, after 1 s
- * doubling to 30 s. A server dying is fatal: everything stops and the exit code is 1. Ctrl-C or
- * SIGTERM stops the children first, then Temporal, then PostgreSQL.
+ * npm start (README, "Start everything"): the stack, then the app's programs as supervised children. A
+ * server dying is fatal: everything stops, exit code 1. Ctrl-C or SIGTERM stops the children first.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

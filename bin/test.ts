@@ -4,7 +4,8 @@
  * jest's exit code; the stack is stopped in every case. Runs fine next to `npm start`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../dev-stack/index';
@@ -50,13 +51,12 @@ async function main(): Promise<number> {
       jest?.once('error', () => resolve(1));
       jest?.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
     });
-    try {
-      const { numPassedTests, numFailedTests } = JSON.parse(readFileSync(report, 'utf8')) as Record<string, number>;
-      console.log(`jest: ${numPassedTests} passed, ${numFailedTests} failed`);
-      rmSync(report, { force: true });
-    } catch {
-      // No report (jest failed to start): its own output says why.
-    }
+    // No report when jest failed to start: its own output says why.
+    const counts = (await readFile(report, 'utf8')
+      .then(JSON.parse)
+      .catch(() => {})) as Record<string, number> | undefined;
+    if (counts) console.log(`jest: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed`);
+    rmSync(report, { force: true });
     return code;
   } finally {
     await stack.stop();

@@ -111,8 +111,7 @@ async function main(spec: HostSpec): Promise<void> {
   let stopping: Promise<void> | undefined;
   const stop = (code: number) =>
     (stopping ??= (async () => {
-      for (const server of [servers.temporal, servers.postgres]) {
-        if (server === undefined) continue;
+      for (const server of [servers.temporal, servers.postgres].filter((s) => s !== undefined)) {
         log(`Stopping ${server.name}…`);
         await server.stop().catch((error: unknown) => log(`${server.name}: ${String(error)}`));
       }

@@ -33,9 +33,8 @@ export async function startStack(
 ): Promise<Stack> {
   const ephemeral = options.mode === 'ephemeral';
   const configured = { databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '' };
-  if (config.databaseUrl !== undefined && config.temporalAddress !== undefined) {
+  if (config.databaseUrl !== undefined && config.temporalAddress !== undefined)
     return { ...configured, temporalUiUrl: config.temporalUiUrl, crashed: new Promise(() => {}), stop: async () => {} };
-  }
   // Find (or build) the CLI before starting PostgreSQL, so a missing CLI fails fast and alone.
   const cliPath = config.temporalAddress === undefined ? await locateTemporalCli(config, { log }) : undefined;
   const pidFile = path.join(config.dataDir, 'servers.pid');

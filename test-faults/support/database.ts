@@ -17,16 +17,15 @@ export async function count(pool: Pool, text: string, params: unknown[] = []): P
   return Number((await one<{ n: string }>(pool, text, params)).n);
 }
 
+type SeedCounts = Record<'overdue' | 'future' | 'completed' | 'cancelled' | 'undated', number>;
+
 /**
  * Replaces every task: `overdue` pending / in-progress tasks due one to 31 days before yesterday
  * (overdue in any zone), plus tasks a run must leave alone: due in the future, completed, cancelled,
  * undated. `faults_seed` remembers each task's original due date and whether it is overdue.
  * Set-based (generate_series), in one transaction (one multi-statement query).
  */
-export async function seedTasks(
-  pool: Pool,
-  counts: Record<'overdue' | 'future' | 'completed' | 'cancelled' | 'undated', number>,
-): Promise<void> {
+export async function seedTasks(pool: Pool, counts: SeedCounts): Promise<void> {
   const past = `now() - interval '2 days' - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second'`;
   const kinds = {
     overdue: [`CASE WHEN g % 3 = 0 THEN 'in_progress' ELSE 'pending' END`, past],
@@ -73,7 +72,6 @@ export function execution(pool: Pool, executionId: string): Promise<ExecutionRow
   return one<ExecutionRow>(pool, `${EXECUTIONS} WHERE e.execution_id = $1`, [executionId]);
 }
 
-/** The first execution of the process whose id is not in `known`. */
 export async function newExecution(pool: Pool, processName: string, known: ReadonlySet<string>) {
   return (await executionsOf(pool, processName)).find((e) => !known.has(e.execution_id));
 }

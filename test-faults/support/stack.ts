@@ -127,11 +127,7 @@ export class FaultStack {
     return worker;
   }
 
-  /** SIGKILL to every process of the worker's group; resolves once they are all gone. */
-  async killWorker(): Promise<void> {
-    if (this.worker) await stopGroup(this.worker.pid, 'SIGKILL', 0);
-  }
-
+  readonly killWorker = async () => this.worker && stopGroup(this.worker.pid, 'SIGKILL', 0);
   readonly stopPostgres = () => this.postgres.stop();
   readonly stopTemporal = () => this.temporal.stop();
 
@@ -146,10 +142,8 @@ export class FaultStack {
 
   async close(): Promise<void> {
     const errors: string[] = [];
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      const { what, run } = step;
+    for (const { what, run } of this.steps.splice(0).reverse())
       await (async () => run())().catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
-    }
     const markers = [this.tmp, `--port ${this.temporal?.port}`];
     const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
       .split('\n')

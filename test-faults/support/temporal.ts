@@ -46,7 +46,6 @@ export async function activityAttempts(client: Client, workflowId: string, runId
   return { starts, events: history.events?.length ?? 0 };
 }
 
-/** Open workflows of this task queue. */
 export async function runningWorkflows(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
   const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
