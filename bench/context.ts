@@ -85,9 +85,7 @@ export class Databases {
 
   constructor(private readonly baseUrl: string) {}
 
-  url(name: string): string {
-    return databaseUrlFor(this.baseUrl, name);
-  }
+  readonly url = (name: string): string => databaseUrlFor(this.baseUrl, name);
 
   /**
    * A database with the service's migrations applied, or a copy of `template`. FILE_COPY (PostgreSQL
@@ -101,7 +99,6 @@ export class Databases {
     return this.url(name);
   }
 
-  /** A fresh copy of `template` for one measurement, dropped after it. */
   async withClone<T>(template: string, name: string, use: (url: string) => Promise<T>): Promise<T> {
     return use(await this.create(name, template)).finally(() => this.drop(name));
   }

@@ -21,6 +21,7 @@ import { deleteSchedule } from '../temporal/schedules';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import { localDateTimeAt } from '../time';
 import { createProcessWorker } from '../worker/create-worker';
+import { runMain } from '../dev-stack/load-config';
 import { RESCHEDULE, ZONE, type BenchContext } from './context';
 
 /** One measurement's environment for the production worker: its own task queue, schedules 12 hours away. */
@@ -38,9 +39,8 @@ export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): 
 }
 
 /**
- * The service on one database as the worker starts it, with the floor's worker on `floorQueue`; the
- * schedules are deleted afterwards. stopWorker drains the worker (SIGKILL after 30 s) and gives its
- * peak RSS in bytes (0 if unknown).
+ * The service on one database as the worker starts it, the floor's worker on `floorQueue`, schedules deleted
+ * afterwards. stopWorker drains the worker (SIGKILL after 30 s) and gives its peak RSS in bytes (0 if unknown).
  */
 export async function withService<T>(
   ctx: BenchContext,
@@ -96,8 +96,7 @@ async function startWorker(env: Record<string, string>): Promise<() => Promise<n
     const peak = next(10_000).catch(() => undefined);
     if (child.connected) child.send('stop');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
+    await exited.finally(() => clearTimeout(timer));
     const message = await peak;
     return typeof message === 'object' ? message.maxRssKb * 1024 : 0;
   };
@@ -154,11 +153,7 @@ async function runChild(config: Config, bundles: BenchContext['bundles'], floorQ
 if (require.main === module) {
   // A failure goes to the inherited stderr; the parent sees the exit.
   const bundles = JSON.parse(process.env.BENCH_BUNDLES ?? '') as BenchContext['bundles'];
-  runChild(loadConfig(process.env, PROCESS_REGISTRY), bundles, process.env.BENCH_FLOOR_QUEUE).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error('benchmark worker failed:', err);
-      process.exit(1);
-    },
-  );
+  const config = loadConfig(process.env, PROCESS_REGISTRY);
+  const fail = (line: string) => console.error(`benchmark worker failed: ${line}`);
+  runMain(() => runChild(config, bundles, process.env.BENCH_FLOOR_QUEUE).then(() => 0), fail, true);
 }

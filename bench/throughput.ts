@@ -24,9 +24,8 @@ const NOBODY = '00000000-0000-4000-8000-ffffffffffff';
 const DAY_SECONDS = 86_400;
 
 /**
- * One run of the real path: elapsedMs from the schedule trigger to completed_at, openMs to started_at
- * (Temporal's share); tasksPerSecond 0 when it failed, timed out or moved the wrong tasks (see error);
- * peakRssBytes is the worker's VmHWM.
+ * One run of the real path: elapsedMs from the schedule trigger to completed_at, openMs to started_at (Temporal's
+ * share); tasksPerSecond 0 if it failed, timed out or moved the wrong tasks (see error); peakRssBytes: VmHWM.
  */
 export type RealRun = Awaited<ReturnType<typeof realRun>>;
 type FloorRun = { readonly elapsedMs: number; readonly tasksPerSecond: number };

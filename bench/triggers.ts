@@ -1,11 +1,9 @@
 /**
- * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it) on a
- * loopback port. Both share a database without tasks and one worker process (each takes seconds to
- * start); the burst's checks cover the latency runs too. No API_TOKEN (auth off, as on a loopback-only
- * server), no request logging (not what is measured).
+ * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it) on a loopback
+ * port. Both share a database without tasks and one worker process (each takes seconds to start); the burst's
+ * checks cover the latency runs too. No API_TOKEN (auth off, as on a loopback-only server), no request logging.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '../api/app';
 import type { Orm } from '../db/orm';
@@ -20,12 +18,9 @@ export async function withTriggerEnv<T>(ctx: BenchContext, use: (env: TriggerEnv
   const floorQueue = `bench-${ctx.runId}-floor`;
   return withService(ctx, url, 'triggers', { floorQueue }, async ({ orm, config }) => {
     const app = await buildApp({ orm, client: ctx.client, config, registry: PROCESS_REGISTRY }, { logger: false });
-    try {
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      return await use({ orm, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, floorQueue });
-    } finally {
-      await app.close();
-    }
+    // listen resolves with the address, http://127.0.0.1:<port>.
+    const run = app.listen({ host: '127.0.0.1', port: 0 }).then((baseUrl) => use({ orm, baseUrl, floorQueue }));
+    return run.finally(() => app.close());
   });
 }
 
@@ -116,10 +111,8 @@ export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerE
   // Every accepted run's row closed, or three minutes: what is still open then counts as lost.
   const deadline = Date.now() + 180_000;
   let c = await count();
-  for (; c.completed + c.failed < ids.length && Date.now() < deadline; c = await count()) {
-    ctx.signal.throwIfAborted();
-    await sleep(200);
-  }
+  for (; c.completed + c.failed < ids.length && Date.now() < deadline; c = await count())
+    await sleep(200, undefined, { signal: ctx.signal });
   const { doubled, ...counts } = c;
   const result = {
     ...ctx.options.burst,

@@ -1,7 +1,6 @@
 /**
- * npm run bench (README, "Performance"): each section beside its floor, measured in the same run on the
- * same servers (the machine is shared and noisy, so only same-run ratios mean anything). Everything it
- * makes (bench_* databases, task queues, schedules, workers) is removed at the end, on failure and on Ctrl-C.
+ * npm run bench (README, "Performance"): each section beside its floor, in the same run on the same servers
+ * (the machine is shared and noisy); all it makes is removed at the end, on failure and on Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -17,9 +16,7 @@ import { measureThroughput } from '../bench/throughput';
 import { measureBurst, measureLatency, withTriggerEnv } from '../bench/triggers';
 
 async function main(): Promise<number> {
-  const options = await Promise.resolve(process.argv.slice(2))
-    .then(parseOptions)
-    .catch((err: Error) => err);
+  const options = await (async () => parseOptions(process.argv.slice(2)))().catch((err: Error) => err);
   if (options === undefined || options instanceof Error) {
     (options ? process.stderr : process.stdout).write(`${options ? `${options.message}\n` : ''}${USAGE}\n`);
     return options ? 2 : 0;
@@ -28,8 +25,8 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const fingerprintAtStart = sourceFingerprint();
 
-  // Ctrl-C (which a terminal sends to tsx and to us, and to the workers, which drain by themselves):
-  // the sections stop at their next step and everything is cleaned up below, once.
+  // Ctrl-C (to tsx, to us and to the workers, which drain by themselves): sections stop at their next step.
+  // Everything is cleaned up below, once.
   const abort = new AbortController();
   const onSignal = () => {
     if (!abort.signal.aborted) log('Interrupted: cleaning up (databases, schedules, workers, servers)…');

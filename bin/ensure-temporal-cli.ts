@@ -1,7 +1,5 @@
-/**
- * `tsx bin/ensure-temporal-cli.ts` prints the temporal binary's path on stdout,
- * building it first if needed (progress on stderr). Used by .ci/run so CI can time and cache that step.
- */
+// `tsx bin/ensure-temporal-cli.ts`: the temporal binary's path on stdout, built first if needed (progress on
+// stderr). Used by .ci/run so CI can time and cache that step.
 import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { locateTemporalCli } from '../dev-stack/temporal-cli';
 

@@ -1,8 +1,7 @@
 /**
- * `npm run histories:record`: real runs of each scenario below, their event histories saved to
- * test/histories/ for the replay test. Each run is started as the API starts one (update-with-start,
- * temporal/runs.ts), so the histories hold the update too. Uses DATABASE_URL / TEMPORAL_ADDRESS when
- * set, else a throwaway stack.
+ * `npm run histories:record`: real runs of each scenario below, their event histories saved to test/histories/
+ * for the replay test. Each run is started as the API starts one (update-with-start, temporal/runs.ts), so the
+ * histories hold the update too. Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else a throwaway stack.
  */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -66,8 +65,7 @@ async function main(): Promise<number> {
           });
         },
         async archiveCompletedTasks(runContext: RunContext) {
-          attempts++;
-          if (attempts === 1) throw ApplicationFailure.retryable('simulated transient failure', 'Simulated');
+          if (++attempts === 1) throw ApplicationFailure.retryable('simulated transient failure', 'Simulated');
           if ((runContext.processConfig as { hold?: boolean }).hold) {
             await held;
             Context.current().heartbeat();
@@ -88,15 +86,12 @@ async function main(): Promise<number> {
       runFails = expectedStart === 'not-started',
     ) => {
       const workflowId = `history-${name}-${randomUUID()}`;
-      const ids = { workflowId, executionId: randomUUID() };
-      const run = { processName, workflowType, taskQueue, ids, logicalTime: LOGICAL_TIME };
-      const start = await startManualRun(client, run, new AbortController().signal);
+      const run = { processName, workflowType, taskQueue, ids: { workflowId, executionId: randomUUID() } };
+      const start = await startManualRun(client, { ...run, logicalTime: LOGICAL_TIME }, new AbortController().signal);
       if (start.kind !== expectedStart) throw new Error(`${name}: start was ${start.kind}, expected ${expectedStart}`);
       const handle = client.workflow.getHandle(workflowId);
-      const failure = await handle.result().then(
-        () => undefined,
-        (err: unknown) => err ?? new Error('rejected'),
-      );
+      let failure: unknown;
+      await handle.result().catch((err: unknown) => (failure = err ?? new Error('rejected')));
       const asExpected = runFails ? failure instanceof WorkflowFailedError : failure === undefined;
       if (!asExpected) throw failure ?? new Error(`${name} was expected to fail`);
       const history = await handle.fetchHistory();

@@ -1,7 +1,6 @@
 /**
- * npm test [-- jest args]: a throwaway PostgreSQL and Temporal (free ports, temp data; configured
- * DATABASE_URL / TEMPORAL_ADDRESS are used instead when set), then jest against them. Exits with
- * jest's exit code; the stack is stopped in every case. Runs fine next to `npm start`.
+ * npm test [-- jest args] (README, "Run the tests"): jest against a throwaway stack (or the configured
+ * servers). Exits with jest's exit code; the stack is stopped in every case.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';

@@ -16,15 +16,13 @@ export function loadConfigOrExit(): Config {
   try {
     return loadConfig(process.env, PROCESS_REGISTRY);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    return process.exit(1);
   }
 }
 
-/** Runs an entry point and exits with its code; a failure is logged (message, or `withStack` the stack), exit code 1. */
+/** Runs an entry point and exits with its code; a failure is logged (message, or `withStack` its stack), code 1. */
 export function runMain(main: () => Promise<number>, log: Log = defaultLog, withStack = false): void {
   main().then(
     (code) => process.exit(code),

@@ -46,17 +46,9 @@ export async function seedTasks(pool: Pool, counts: SeedCounts): Promise<void> {
     ALTER TABLE faults_seed ADD PRIMARY KEY (task_id); ANALYZE tasks; ANALYZE faults_seed;`);
 }
 
-export interface ExecutionRow {
-  execution_id: string;
-  status: string;
-  trigger: string | null;
-  workflow_id: string | null;
-  workflow_run_id: string | null;
-  error_message: string | null;
-  result: Record<string, unknown> | null;
-  logical_time: string | null;
-  started_at: string | null;
-}
+type NullableColumn = 'trigger' | 'workflow_id' | 'workflow_run_id' | 'error_message' | 'logical_time' | 'started_at';
+export type ExecutionRow = Record<'execution_id' | 'status', string> &
+  Record<NullableColumn, string | null> & { result: Record<string, unknown> | null };
 
 const EXECUTIONS = `
   SELECT e.execution_id, e.status, e.trigger, e.workflow_id, e.workflow_run_id, e.error_message, e.result,
