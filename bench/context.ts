@@ -27,18 +27,8 @@ export type BenchOptions = Exclude<ReturnType<typeof parseOptions>, undefined>;
 export function parseOptions(args: string[]) {
   const text = { type: 'string' } as const;
   const flag = { type: 'boolean', default: false } as const;
-  const { values } = parseArgs({
-    args,
-    options: {
-      quick: flag,
-      help: flag,
-      only: text,
-      sizes: text,
-      'batch-sizes': text,
-      repeats: text,
-      'latency-runs': text,
-    },
-  });
+  const options = { quick: flag, help: flag, only: text, sizes: text, 'batch-sizes': text, repeats: text };
+  const { values } = parseArgs({ args, options: { ...options, 'latency-runs': text } });
   if (values.help) return undefined;
   const quick = values.quick;
   const sections = new Set(values.only?.split(',') ?? SECTIONS);
@@ -95,9 +85,7 @@ export class Databases {
 
   constructor(private readonly baseUrl: string) {}
 
-  url(name: string): string {
-    return databaseUrlFor(this.baseUrl, name);
-  }
+  readonly url = (name: string): string => databaseUrlFor(this.baseUrl, name);
 
   /**
    * A database with the service's migrations applied, or a copy of `template`. FILE_COPY (PostgreSQL
@@ -107,12 +95,10 @@ export class Databases {
     await this.drop(name);
     await this.admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template} STRATEGY = FILE_COPY` : ''}`);
     this.created.add(name);
-    const orm = template ? undefined : await initORM(this.url(name), { poolMax: 2 });
-    if (orm) await migrate(orm).finally(() => orm.close());
+    if (!template) await initORM(this.url(name), { poolMax: 2 }).then((orm) => migrate(orm).finally(() => orm.close()));
     return this.url(name);
   }
 
-  /** A fresh copy of `template` for one measurement, dropped after it. */
   async withClone<T>(template: string, name: string, use: (url: string) => Promise<T>): Promise<T> {
     return use(await this.create(name, template)).finally(() => this.drop(name));
   }

@@ -1,7 +1,6 @@
 /**
- * What a run leaves behind: a compact summary (the figures the README quotes: medians, ratios, the
- * machine, the date, the code) in bench/results/, the raw per-repeat numbers in the git-ignored
- * bench/results/raw/, and the table printed at the end, which is read off the summary alone.
+ * What a run leaves behind: the summary (the figures the README quotes) in bench/results/, the raw
+ * per-repeat numbers in the git-ignored bench/results/raw/, and the table, read off the summary alone.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -9,12 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config';
+import { REPO_ROOT } from '../dev-stack/load-config';
 import { locateTemporalCli } from '../dev-stack/temporal-cli';
 import { percentile, withPg, type BenchOptions, type Databases } from './context';
 import type { SizeResult } from './throughput';
 import type { measureBurst, measureLatency } from './triggers';
-
-const REPO_ROOT = path.resolve(__dirname, '..');
 
 export interface Results {
   throughput?: SizeResult[];
@@ -31,7 +29,7 @@ const run = (command: string, args: string[]) => {
 
 /** Where the figures came from; anything that cannot be found reads "unknown" rather than failing the run. */
 export async function machineInfo(dbs: Databases, config: Config) {
-  const cli = await locateTemporalCli(config, { build: false, log: () => undefined }).catch(() => 'temporal');
+  const cli = await locateTemporalCli(config, { build: false }).catch(() => 'temporal');
   const version = await withPg(dbs.url('postgres'), (pg) => pg.query('SHOW server_version')).catch(() => undefined);
   return {
     cpu: os.cpus()[0]?.model.trim() ?? 'unknown',
@@ -93,7 +91,7 @@ export function summary(
   });
   const peaks = sizes?.map((s) => Math.max(...s.byBatchSize.map((b) => b.peakRssMB))) ?? [];
   const ms = (samples: readonly number[]) => perPercentile((p) => percentile(samples, Number(p.slice(1))));
-  const [row, http, floor] = latency ? [latency.toCompletedRowMs, latency.httpMs, latency.floorMs].map(ms) : [];
+  const at = latency && { row: ms(latency.toCompletedRowMs), http: ms(latency.httpMs), floor: ms(latency.floorMs) };
   return {
     date: startedAt.toISOString(),
     minutes: round((Date.now() - startedAt.getTime()) / 60_000, 1),
@@ -106,22 +104,19 @@ export function summary(
       changedDuringRun: fingerprints[0] !== fingerprints[1],
     },
     throughput: sizes && { sizes, peakRssGrowth: round((peaks.at(-1) ?? NaN) / (peaks[0] ?? NaN), 2) },
-    latency: row &&
-      http &&
-      floor && {
-        runs: latency?.floorMs.length,
-        toCompletedRowMs: perPercentile((p) => round(row[p])),
-        httpWaitMs: perPercentile((p) => round(http[p])),
-        floorMs: perPercentile((p) => round(floor[p])),
-        ratio: perPercentile((p) => round(row[p] / floor[p], 2)),
-        httpRatio: perPercentile((p) => round(http[p] / floor[p], 2)),
-      },
+    latency: at && {
+      runs: latency?.floorMs.length,
+      toCompletedRowMs: perPercentile((p) => round(at.row[p])),
+      httpWaitMs: perPercentile((p) => round(at.http[p])),
+      floorMs: perPercentile((p) => round(at.floor[p])),
+      ratio: perPercentile((p) => round(at.row[p] / at.floor[p], 2)),
+      httpRatio: perPercentile((p) => round(at.http[p] / at.floor[p], 2)),
+    },
     burst: burst && { ...burst, seconds: round(burst.seconds, 1), otherAnswerSamples: undefined },
     errors,
   };
 }
 
-/** Writes the summary and the raw numbers; returns the summary's path. */
 export function writeResults(summary: Summary, raw: Results): string {
   const file = (dir: string) => path.join(__dirname, 'results', dir, `${summary.date.replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(file('raw')), { recursive: true });
@@ -163,8 +158,7 @@ export function renderTable(s: Summary): string {
     const { toCompletedRowMs: ours, httpWaitMs: http, floorMs: floor, ratio, runs } = s.latency;
     const what = 'trigger → completed row,';
     row(`${what} p50 (${runs} runs)`, `${ours.p50} ms`, `${floor.p50} ms`, ratio.p50, '≤ 1.50×', ratio.p50 <= 1.5);
-    row(`${what} p95`, `${ours.p95} ms`, `${floor.p95} ms`, ratio.p95);
-    row(`${what} p99`, `${ours.p99} ms`, `${floor.p99} ms`, ratio.p99);
+    for (const p of ['p95', 'p99'] as const) row(`${what} ${p}`, `${ours[p]} ms`, `${floor[p]} ms`, ratio[p]);
     row('  trigger → HTTP 200 (wait=true), p50', `${http.p50} ms`, `${floor.p50} ms`, s.latency.httpRatio.p50);
   }
   if (s.burst) {

@@ -1,9 +1,7 @@
 /**
- * The service under measurement: its config, rows and schedules, and its worker, configured from its
- * environment and built by createProcessWorker as in production, in a child process of its own (this
- * file, forked) so that each peak RSS is that measurement's alone; for the latency sections the floor's
- * worker (a no-op workflow and activity, SDK defaults) runs beside it. Over IPC the child says 'ready'
- * once it polls; on 'stop', or when the parent goes away, it reports its peak RSS, drains and exits.
+ * The service under measurement, as in production: its config, rows and schedules, and its worker
+ * (createProcessWorker) in a child process of its own (this file, forked), so that each peak RSS is
+ * that measurement's alone; for the latency sections the floor's worker runs beside it.
  */
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,12 +21,10 @@ import { deleteSchedule } from '../temporal/schedules';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import { localDateTimeAt } from '../time';
 import { createProcessWorker } from '../worker/create-worker';
+import { runMain } from '../dev-stack/load-config';
 import { RESCHEDULE, ZONE, type BenchContext } from './context';
 
-/**
- * The settings of one measurement, as the production worker reads them from its environment: its
- * own task queue, and daily schedules 12 hours away, so that none fires by itself.
- */
+/** One measurement's environment for the production worker: its own task queue, schedules 12 hours away. */
 export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): Record<string, string> {
   const hour = String((Math.floor(localDateTimeAt(ZONE, Date.now()).secondsOfDay / 3600) + 12) % 24);
   return {
@@ -42,15 +38,9 @@ export function benchEnv(ctx: BenchContext, name: string, databaseUrl: string): 
   };
 }
 
-/** Process rows, exactly as the worker creates them at startup. */
-export const createProcessRows = (orm: Orm, config: Config) =>
-  ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
-
 /**
- * The service on one database as the worker starts it (process rows, schedules, the worker), on a
- * task queue of its own, with a latency floor's worker beside it on `floorQueue`; afterwards the
- * worker is stopped and the schedules deleted. stopWorker drains the worker (running activities
- * finish; SIGKILL after 30 s) and gives its peak RSS in bytes (0 if unknown).
+ * The service on one database as the worker starts it, the floor's worker on `floorQueue`, schedules deleted
+ * afterwards. stopWorker drains the worker (SIGKILL after 30 s) and gives its peak RSS in bytes (0 if unknown).
  */
 export async function withService<T>(
   ctx: BenchContext,
@@ -67,20 +57,19 @@ export async function withService<T>(
   const orm = await initORM(url);
   let stopWorker: (() => Promise<number>) | undefined;
   try {
-    await createProcessRows(orm, config);
+    await ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
     await reconcileSchedules({ orm, client: ctx.client, registry: PROCESS_REGISTRY, settings, logger: silentLogger });
     stopWorker = await startWorker(env);
     return await use({ orm, config, stopWorker });
   } finally {
     await stopWorker?.();
-    for (const process of [RESCHEDULE, 'archive_completed_tasks']) {
+    for (const process of [RESCHEDULE, 'archive_completed_tasks'])
       await deleteSchedule(ctx.client, process, settings).catch(() => false);
-    }
     await orm.close();
   }
 }
 
-/** What the child says: 'ready' once it polls, then its peak RSS when told to stop. */
+/** What the child says over IPC: 'ready' once it polls, then its peak RSS on 'stop' (or when we go away). */
 type FromChild = 'ready' | { maxRssKb: number };
 
 /** Forks this file as the worker's process; once it polls, the function that stops it. */
@@ -107,8 +96,7 @@ async function startWorker(env: Record<string, string>): Promise<() => Promise<n
     const peak = next(10_000).catch(() => undefined);
     if (child.connected) child.send('stop');
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    await exited;
-    clearTimeout(timer);
+    await exited.finally(() => clearTimeout(timer));
     const message = await peak;
     return typeof message === 'object' ? message.maxRssKb * 1024 : 0;
   };
@@ -132,7 +120,7 @@ export async function bundleWorkflows(): Promise<BenchContext['bundles']> {
   return { processes, noop: await write('noop', require.resolve('./noop-workflow')) };
 }
 
-/** The production worker, configured as in production from its environment, and the floor's beside it. */
+/** The production worker, and the floor's (a no-op workflow and activity, SDK defaults) beside it. */
 async function runChild(config: Config, bundles: BenchContext['bundles'], floorQueue: string | undefined) {
   // ERROR only: the burst makes the workflows warn about every run skipped as overlapping.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -165,11 +153,7 @@ async function runChild(config: Config, bundles: BenchContext['bundles'], floorQ
 if (require.main === module) {
   // A failure goes to the inherited stderr; the parent sees the exit.
   const bundles = JSON.parse(process.env.BENCH_BUNDLES ?? '') as BenchContext['bundles'];
-  runChild(loadConfig(process.env, PROCESS_REGISTRY), bundles, process.env.BENCH_FLOOR_QUEUE).then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error('benchmark worker failed:', err);
-      process.exit(1);
-    },
-  );
+  const config = loadConfig(process.env, PROCESS_REGISTRY);
+  const fail = (line: string) => console.error(`benchmark worker failed: ${line}`);
+  runMain(() => runChild(config, bundles, process.env.BENCH_FLOOR_QUEUE).then(() => 0), fail, true);
 }

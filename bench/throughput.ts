@@ -1,7 +1,7 @@
 /**
  * 1. Reschedule throughput: N overdue tasks (and N that must stay put) moved by one run through the real
- * path (schedule trigger → workflow → activities → completed row), beside the one-statement floors. Each
- * measurement gets a fresh clone of the seeded database (no inherited dead tuples) and a fresh worker.
+ * path (schedule trigger → workflow → activities → completed row), beside the one-statement floors, each
+ * on a fresh clone of the seeded database (no inherited dead tuples), the real path with a fresh worker.
  */
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { randomUUID } from 'node:crypto';
@@ -11,10 +11,12 @@ import type { Client as PgClient } from 'pg';
 import { segmentCase } from '../activities/reschedule-remaining-tasks';
 import { loadConfig } from '../config';
 import { initORM } from '../db/orm';
+import { silentLogger } from '../platform/logger';
+import { ensureProcessRows } from '../processes/process-rows';
 import { scheduleIdFor } from '../temporal/ids';
 import { addDays, daySegments, formatJalaliDate, formatLocalDate, localDateAt, startOfDay } from '../time';
 import { epochNow, log as benchLog, RESCHEDULE, withPg, ZONE, type BenchContext } from './context';
-import { benchEnv, createProcessRows, withService } from './service';
+import { benchEnv, withService } from './service';
 
 /** A process that reschedules the tasks of a user who has none: warms a fresh worker up without moving anything. */
 const WARMUP = 'bench_warmup';
@@ -22,9 +24,8 @@ const NOBODY = '00000000-0000-4000-8000-ffffffffffff';
 const DAY_SECONDS = 86_400;
 
 /**
- * One run of the real path: elapsedMs from the schedule trigger to the completed row (completed_at),
- * openMs to the opened row (started_at: Temporal's share, before any work); tasksPerSecond is 0 when
- * it failed, timed out or moved the wrong tasks (error says which); peakRssBytes is the worker's VmHWM.
+ * One run of the real path: elapsedMs from the schedule trigger to completed_at, openMs to started_at (Temporal's
+ * share); tasksPerSecond 0 if it failed, timed out or moved the wrong tasks (see error); peakRssBytes: VmHWM.
  */
 export type RealRun = Awaited<ReturnType<typeof realRun>>;
 type FloorRun = { readonly elapsedMs: number; readonly tasksPerSecond: number };
@@ -41,10 +42,9 @@ export async function measureThroughput(ctx: BenchContext): Promise<SizeResult[]
     const dayStartMs = startOfDay(ZONE, day);
     await withPg(seededUrl, (pg) => seedTasks(pg, size, ctx.options.users, dayStartMs));
     // The process rows, as the worker creates them, belong to the data every clone starts from.
+    const seedConfig = loadConfig(benchEnv(ctx, 'seed', seededUrl), PROCESS_REGISTRY);
     const orm = await initORM(seededUrl, { poolMax: 2 });
-    await createProcessRows(orm, loadConfig(benchEnv(ctx, 'seed', seededUrl), PROCESS_REGISTRY)).finally(() =>
-      orm.close(),
-    );
+    await ensureProcessRows(orm, PROCESS_REGISTRY, seedConfig, silentLogger).finally(() => orm.close());
     const floor = (what: 'audit' | 'bare'): Promise<FloorRun> =>
       ctx.dbs.withClone(seeded, `${seeded}_${what}`, (url) =>
         withPg(url, async (pg) => {
@@ -121,11 +121,10 @@ function realRun(ctx: BenchContext, url: string, { size, dayStartMs, batchSize, 
 }
 
 /**
- * The throughput floors: the whole reschedule in one hand-written statement, with the same overdue
- * filter and the same time rule as activities/reschedule-remaining-tasks.ts (the CASE over the day's
- * offset segments), so the only differences are what the real path adds: batches and their commits,
- * row locks, the re-check, ON CONFLICT, counts, Temporal. With `audit`, UPDATE … RETURNING feeds the
- * audit INSERT in one statement and one commit; without, the bare UPDATE shows what the audit costs.
+ * The floors: the whole reschedule in one statement, with the real path's overdue filter and time rule
+ * (segmentCase), so the only differences are what the real path adds: batches and their commits, row
+ * locks, the re-check, ON CONFLICT, counts, Temporal. With `audit`, UPDATE … RETURNING feeds the audit
+ * INSERT in one statement; without, the bare UPDATE shows what the audit costs.
  */
 function floorQuery(day: ReturnType<typeof localDateAt>, dayStartMs: number, audit: boolean): [string, unknown[]] {
   const params = [ZONE, formatLocalDate(day), formatJalaliDate(addDays(day, 1)), formatJalaliDate(day), dayStartMs];
@@ -156,14 +155,13 @@ function floorQuery(day: ReturnType<typeof localDateAt>, dayStartMs: number, aud
 }
 
 /**
- * Seeds the tasks of one size in one set-based statement (no row goes through Node), and the warm-up
- * process. Deterministic: the same size always gives the same rows, so sizes compare like with like.
- * Row i of 1..2N, odd and even interleaved, so the tasks to move are scattered over the whole heap:
+ * Seeds one size's tasks in one set-based statement, and the warm-up process. Deterministic, so sizes
+ * compare like with like. Rows 1..2N, odd and even interleaved so the tasks to move are all over the heap:
  * - overdue (odd): pending (3 in 4) or in_progress, due 1 to 60 days before the day;
  * - not overdue (even), by thirds: pending and due 2 to 61 days after it; completed, or cancelled,
  *   and due in the same past range (what a real table is mostly made of, and the filter must skip).
- * Times of day are spread over all 86,400 seconds (a multiplier coprime with 86,400), so every zone's
- * wall times occur, including the :30 and :45 offsets, and every segment of the CASE is exercised.
+ * Times of day cover all 86,400 seconds (a multiplier coprime with 86,400), so every segment of the CASE
+ * is exercised.
  */
 async function seedTasks(pg: PgClient, size: number, users: number, dayStartMs: number): Promise<void> {
   await pg.query(

@@ -1,11 +1,9 @@
 /**
- * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it) on a
- * loopback port: real sockets, real HTTP. Both share a database without tasks and one worker process
- * (each takes seconds to start; --quick has two minutes); the burst's checks cover the latency runs too.
- * No API_TOKEN (auth off, as on a loopback-only server), no request logging (not what is measured).
+ * 2. Trigger latency and 3. the burst, through the real API (buildApp, as api/server.ts builds it) on a loopback
+ * port. Both share a database without tasks and one worker process (each takes seconds to start); the burst's
+ * checks cover the latency runs too. No API_TOKEN (auth off, as on a loopback-only server), no request logging.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { buildApp } from '../api/app';
 import type { Orm } from '../db/orm';
@@ -20,20 +18,16 @@ export async function withTriggerEnv<T>(ctx: BenchContext, use: (env: TriggerEnv
   const floorQueue = `bench-${ctx.runId}-floor`;
   return withService(ctx, url, 'triggers', { floorQueue }, async ({ orm, config }) => {
     const app = await buildApp({ orm, client: ctx.client, config, registry: PROCESS_REGISTRY }, { logger: false });
-    try {
-      await app.listen({ host: '127.0.0.1', port: 0 });
-      return await use({ orm, baseUrl: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, floorQueue });
-    } finally {
-      await app.close();
-    }
+    // listen resolves with the address, http://127.0.0.1:<port>.
+    const run = app.listen({ host: '127.0.0.1', port: 0 }).then((baseUrl) => use({ orm, baseUrl, floorQueue }));
+    return run.finally(() => app.close());
   });
 }
 
 /**
- * POST /processes/:name/trigger?wait=true for a process with nothing to do, until its execution row
- * is completed (and until the HTTP 200, as a caller sees it), against the floor: a bare workflow
- * calling one no-op activity on the same server, from client start to result. Ours and the floor
- * alternate, sample by sample, so the machine's noise (other engineers' tests) falls on both alike.
+ * POST /processes/:name/trigger?wait=true for a process with nothing to do, to its completed row and to
+ * the HTTP 200, against the floor: a bare workflow calling one no-op activity, from client start to
+ * result. Ours and the floor alternate, sample by sample, so the machine's noise falls on both alike.
  */
 export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQueue }: TriggerEnv) {
   const samples = { toCompletedRowMs: [] as number[], httpMs: [] as number[], floorMs: [] as number[] };
@@ -44,13 +38,10 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
     const response = await fetch(`${baseUrl}/processes/${RESCHEDULE}/trigger?wait=true`, { method: 'POST' });
     const answered = epochNow();
     const body = (await response.json()) as { execution_id?: string; status?: string };
-    if (response.status !== 200 || body.status !== 'completed' || !body.execution_id) {
+    if (response.status !== 200 || body.status !== 'completed' || !body.execution_id)
       throw new Error(`trigger answered ${response.status}: ${JSON.stringify(body)}`);
-    }
-    const [row] = await sql.execute<{ ms: number }[]>(
-      'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions WHERE execution_id = ?',
-      [body.execution_id],
-    );
+    const completedMs = 'SELECT extract(epoch FROM completed_at) * 1000 AS ms FROM automated_process_executions';
+    const [row] = await sql.execute<{ ms: number }[]>(`${completedMs} WHERE execution_id = ?`, [body.execution_id]);
     const started = performance.now();
     await ctx.client.workflow.execute('noopWorkflow', { taskQueue: floorQueue, workflowId: `bench-${randomUUID()}` });
     if (i < ctx.options.latencyWarmup) continue;
@@ -64,10 +55,9 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
 }
 
 /**
- * Many triggers of many processes at once from concurrent clients, through the API and one worker.
- * What matters is correctness under contention: every accepted run ends with a closed execution row
- * (none lost), no workflow has two rows (none doubled), and no two runs of one process ever overlap
- * in time, whatever the API answered.
+ * Many triggers of many processes at once from concurrent clients. What matters is correctness under
+ * contention: every accepted run ends with a closed row (none lost), no workflow has two rows (none
+ * doubled), and no two runs of one process ever overlap in time, whatever the API answered.
  */
 export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerEnv) {
   const { triggers, processes, clients } = ctx.options.burst;
@@ -116,16 +106,13 @@ export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerE
          FROM e`,
       [`{${ids.join(',')}}`, clock?.now],
     );
-    if (!counts) throw new Error('the burst counts query returned no row');
-    return counts;
+    return counts ?? Promise.reject(new Error('the burst counts query returned no row'));
   };
   // Every accepted run's row closed, or three minutes: what is still open then counts as lost.
   const deadline = Date.now() + 180_000;
   let c = await count();
-  for (; c.completed + c.failed < ids.length && Date.now() < deadline; c = await count()) {
-    ctx.signal.throwIfAborted();
-    await sleep(200);
-  }
+  for (; c.completed + c.failed < ids.length && Date.now() < deadline; c = await count())
+    await sleep(200, undefined, { signal: ctx.signal });
   const { doubled, ...counts } = c;
   const result = {
     ...ctx.options.burst,

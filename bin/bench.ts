@@ -1,42 +1,32 @@
 /**
- * npm run bench [-- --quick] : reschedule throughput, trigger latency and a trigger burst, each beside
- * its floor measured in the same run on the same servers (the machine is shared and noisy, so only
- * same-run ratios mean anything). Prints a table, writes a summary to bench/results/ and the raw
- * numbers to bench/results/raw/ (git-ignored). Starts a throwaway PostgreSQL and Temporal dev server
- * (as npm test does) unless DATABASE_URL / TEMPORAL_ADDRESS are set, creates its own databases
- * (bench_*) and task queues, and removes everything it made at the end, on failure and on Ctrl-C.
+ * npm run bench (README, "Performance"): each section beside its floor, in the same run on the same servers
+ * (the machine is shared and noisy); all it makes is removed at the end, on failure and on Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { startStack } from '../dev-stack/index';
-import { loadConfigOrExit } from '../dev-stack/load-config';
+import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog } from '../dev-stack/types';
 import { connectClient, ensureSearchAttributes } from '../platform/temporal';
-import { Databases, log, parseOptions, USAGE, type BenchContext, type BenchOptions } from '../bench/context';
+import { Databases, log, parseOptions, USAGE, type BenchContext } from '../bench/context';
 import { machineInfo, renderTable, sourceFingerprint, summary, writeResults, type Results } from '../bench/report';
 import { bundleWorkflows } from '../bench/service';
 import { measureThroughput } from '../bench/throughput';
 import { measureBurst, measureLatency, withTriggerEnv } from '../bench/triggers';
 
 async function main(): Promise<number> {
-  let options: BenchOptions | undefined;
-  try {
-    options = parseOptions(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!options) {
-    console.log(USAGE);
-    return 0;
+  const options = await (async () => parseOptions(process.argv.slice(2)))().catch((err: Error) => err);
+  if (options === undefined || options instanceof Error) {
+    (options ? process.stderr : process.stdout).write(`${options ? `${options.message}\n` : ''}${USAGE}\n`);
+    return options ? 2 : 0;
   }
   const config = loadConfigOrExit();
   const startedAt = new Date();
   const fingerprintAtStart = sourceFingerprint();
 
-  // Ctrl-C (which a terminal sends to tsx and to us, and to the workers, which drain by themselves):
-  // the sections stop at their next step and everything is cleaned up below, once.
+  // Ctrl-C (to tsx, to us and to the workers, which drain by themselves): sections stop at their next step.
+  // Everything is cleaned up below, once.
   const abort = new AbortController();
   const onSignal = () => {
     if (!abort.signal.aborted) log('Interrupted: cleaning up (databases, schedules, workers, servers)…');
@@ -99,10 +89,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    log(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    process.exit(1);
-  },
-);
+runMain(main, log, true);

@@ -1,4 +1,8 @@
-import 'dotenv/config';
+/**
+ * `npm run histories:record`: real runs of each scenario below, their event histories saved to test/histories/
+ * for the replay test. Each run is started as the API starts one (update-with-start, temporal/runs.ts), so the
+ * histories hold the update too. Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else a throwaway stack.
+ */
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,32 +15,28 @@ import { createRescheduleActivities } from '../activities/reschedule-remaining-t
 import { createRegisteredActivities } from '../worker/create-worker';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import type { RunContext } from '../activities/run-types';
-import { loadConfig } from '../config';
 import { initORM, migrate } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { ensureProcessRows } from '../processes/process-rows';
 import { silentLogger } from '../platform/logger';
 import { startStack } from '../dev-stack';
+import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { startManualRun, type ManualRunStart } from '../temporal/runs';
 
-/**
- * `npm run histories:record`: runs real workflows (a success, a failure, a retried activity, a
- * skipped overlap, a run that fails before opening its row) and saves their event histories to
- * test/histories/, where the replay test checks every future version of the workflow code against
- * them. Each run is started as the API starts one (update-with-start with the executionOpened
- * update, temporal/runs.ts), so the histories hold the update too. Uses DATABASE_URL and
- * TEMPORAL_ADDRESS when set, else starts a throwaway stack.
- */
 const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
 /**
  * Histories are kept per workflow version, so the replay test proves every patch() branch: bump this
  * when a workflow change ships a patch, and keep the older files.
  */
 const VERSION = 'v3';
+const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
+/** [workflow type, process name] */
+const RESCHEDULE = ['rescheduleRemainingTasks', 'reschedule_remaining_tasks'] as const;
+const ARCHIVE = ['archiveCompletedTasks', 'archive_completed_tasks'] as const;
 
-async function run(): Promise<void> {
+async function main(): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  const config = loadConfig(process.env, PROCESS_REGISTRY);
+  const config = loadConfigOrExit();
   const stack = await startStack(config, { mode: 'ephemeral' });
   const orm = await initORM(stack.databaseUrl);
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -65,8 +65,7 @@ async function run(): Promise<void> {
           });
         },
         async archiveCompletedTasks(runContext: RunContext) {
-          attempts++;
-          if (attempts === 1) throw ApplicationFailure.retryable('simulated transient failure', 'Simulated');
+          if (++attempts === 1) throw ApplicationFailure.retryable('simulated transient failure', 'Simulated');
           if ((runContext.processConfig as { hold?: boolean }).hold) {
             await held;
             Context.current().heartbeat();
@@ -75,36 +74,47 @@ async function run(): Promise<void> {
         },
       },
     });
+    const sql = orm.em.getConnection();
+    const setProcessConfig = (name: string, json: string) =>
+      sql.execute('UPDATE automated_processes SET process_config = ? WHERE name = ?', [json, name]);
+
+    /** Starts a run as the API does, checks how its start went and how it ended, and saves its history. */
+    const record = async (
+      name: string,
+      [workflowType, processName]: readonly [string, string],
+      expectedStart: ManualRunStart['kind'],
+      runFails = expectedStart === 'not-started',
+    ) => {
+      const workflowId = `history-${name}-${randomUUID()}`;
+      const run = { processName, workflowType, taskQueue, ids: { workflowId, executionId: randomUUID() } };
+      const start = await startManualRun(client, { ...run, logicalTime: LOGICAL_TIME }, new AbortController().signal);
+      if (start.kind !== expectedStart) throw new Error(`${name}: start was ${start.kind}, expected ${expectedStart}`);
+      const handle = client.workflow.getHandle(workflowId);
+      let failure: unknown;
+      await handle.result().catch((err: unknown) => (failure = err ?? new Error('rejected')));
+      const asExpected = runFails ? failure instanceof WorkflowFailedError : failure === undefined;
+      if (!asExpected) throw failure ?? new Error(`${name} was expected to fail`);
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(OUT_DIR, `${VERSION}-${name}.json`), `${historyToJSON(history)}\n`);
+      console.log(`Recorded ${VERSION}-${name} (${history.events?.length ?? 0} events)`);
+    };
 
     await worker.runUntil(async () => {
-      const recorder = { client, taskQueue };
-      await record(recorder, 'reschedule-success', 'rescheduleRemainingTasks', 'reschedule_remaining_tasks', 'opened');
-      await record(recorder, 'archive-retried-activity', 'archiveCompletedTasks', 'archive_completed_tasks', 'opened');
+      await record('reschedule-success', RESCHEDULE, 'opened');
+      await record('archive-retried-activity', ARCHIVE, 'opened');
       // beginExecution refuses a process that does not exist: the update fails, and so does the run.
-      await record(recorder, 'reschedule-not-started', 'rescheduleRemainingTasks', 'no_such_process', 'not-started');
-
-      await orm.em
-        .getConnection()
-        .execute(
-          `UPDATE automated_processes SET process_config = '{"scenario": "fail"}' WHERE name = 'reschedule_remaining_tasks'`,
-        );
-      await record(recorder, 'reschedule-failure', 'rescheduleRemainingTasks', 'reschedule_remaining_tasks', 'opened', {
-        runFails: true,
-      });
-
+      await record('reschedule-not-started', [RESCHEDULE[0], 'no_such_process'], 'not-started');
+      await setProcessConfig(RESCHEDULE[1], '{"scenario": "fail"}');
+      await record('reschedule-failure', RESCHEDULE, 'opened', true);
       // A run in progress, then a second start of the same process: the second is skipped.
-      await orm.em
-        .getConnection()
-        .execute(
-          `UPDATE automated_processes SET process_config = '{"hold": true}' WHERE name = 'archive_completed_tasks'`,
-        );
-      const first = await client.workflow.start('archiveCompletedTasks', {
+      await setProcessConfig(ARCHIVE[1], '{"hold": true}');
+      const first = await client.workflow.start(ARCHIVE[0], {
         taskQueue,
         workflowId: `history-hold-${randomUUID()}`,
-        args: [{ processName: 'archive_completed_tasks', logicalTime: '2025-12-18T04:00:00.000Z' }],
+        args: [{ processName: ARCHIVE[1], logicalTime: LOGICAL_TIME }],
       });
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      await record(recorder, 'archive-skipped-overlap', 'archiveCompletedTasks', 'archive_completed_tasks', 'skipped');
+      await record('archive-skipped-overlap', ARCHIVE, 'skipped');
       releaseHeld();
       await first.result();
     });
@@ -114,44 +124,7 @@ async function run(): Promise<void> {
     await orm.close();
     await stack.stop();
   }
+  return 0;
 }
 
-/** Starts a run as the API does, checks how its start went and how it ended, and saves its history. */
-async function record(
-  { client, taskQueue }: { client: Client; taskQueue: string },
-  name: string,
-  workflowType: string,
-  processName: string,
-  expectedStart: ManualRunStart['kind'],
-  { runFails = false } = {},
-): Promise<void> {
-  const workflowId = `history-${name}-${randomUUID()}`;
-  const start = await startManualRun(
-    client,
-    {
-      processName,
-      workflowType,
-      taskQueue,
-      ids: { workflowId, executionId: randomUUID() },
-      logicalTime: '2025-12-18T04:00:00.000Z',
-    },
-    new AbortController().signal,
-  );
-  if (start.kind !== expectedStart) throw new Error(`${name}: start was ${start.kind}, expected ${expectedStart}`);
-  const handle = client.workflow.getHandle(workflowId);
-  const fails = runFails || expectedStart === 'not-started';
-  try {
-    await handle.result();
-    if (fails) throw new Error(`${name} was expected to fail`);
-  } catch (err) {
-    if (!(fails && err instanceof WorkflowFailedError)) throw err;
-  }
-  const history = await handle.fetchHistory();
-  writeFileSync(path.join(OUT_DIR, `${VERSION}-${name}.json`), `${historyToJSON(history)}\n`);
-  console.log(`Recorded ${VERSION}-${name} (${history.events?.length ?? 0} events)`);
-}
-
-run().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main, console.error, true);

@@ -1,16 +1,15 @@
 /**
- * npm start: PostgreSQL and Temporal (embedded unless DATABASE_URL / TEMPORAL_ADDRESS are set), then
- * the app's programs as supervised children: one that exits on its own is started again, after 1 s
- * doubling to 30 s. A server dying is fatal: everything stops and the exit code is 1. Ctrl-C or
- * SIGTERM stops the children first, then Temporal, then PostgreSQL.
+ * npm start (README, "Start everything"): the stack, then the app's programs as supervised children. A
+ * server dying is fatal: everything stops, exit code 1. Ctrl-C or SIGTERM stops the children first.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DEV_STACK_ENV_FILE } from '../config/env-files';
 import { startStack } from '../dev-stack/index';
-import { loadConfigOrExit, REPO_ROOT } from '../dev-stack/load-config';
+import { loadConfigOrExit, REPO_ROOT, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog as log } from '../dev-stack/types';
 import { lockDataDir, stopGroup, stopLeftover, writePidFile } from '../dev-stack/processes';
@@ -73,16 +72,13 @@ function supervise(name: string, script: string, env: NodeJS.ProcessEnv, dataDir
 async function main(): Promise<number> {
   const config = loadConfigOrExit();
   const abort = new AbortController();
-  const signalled = new Promise<NodeJS.Signals>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      // A terminal's Ctrl-C reaches us twice (directly, and relayed by the tsx process above us).
-      if (abort.signal.aborted) return;
-      log(`${signal} received, stopping…`);
-      abort.abort();
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
-  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    // A terminal's Ctrl-C reaches us twice (directly, and relayed by the tsx process above us).
+    if (!abort.signal.aborted) log(`${signal} received, stopping…`);
+    abort.abort(signal);
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  const signalled = once(abort.signal, 'abort').then(() => abort.signal.reason as NodeJS.Signals);
 
   // Held for the whole run: it makes programs and servers recorded in the data folder ours to clean up.
   const lock = lockDataDir(config.dataDir);
@@ -90,10 +86,9 @@ async function main(): Promise<number> {
     for (const name of Object.keys(PROGRAMS))
       await stopLeftover(path.join(config.dataDir, `${name}.pid`), `the ${name}`, log);
     const stack = await startStack(config, { mode: 'persistent', signal: abort.signal }).catch((error: unknown) => {
-      if (abort.signal.aborted) return undefined; // Ctrl-C during startup: startStack stopped what it started
-      throw error;
+      if (!abort.signal.aborted) throw error; // else Ctrl-C during startup: startStack stopped what it started
     });
-    if (stack === undefined) return 0;
+    if (!stack) return 0;
 
     for (const line of describeStack(stack, config)) log(line);
     const addresses = {
@@ -115,7 +110,6 @@ async function main(): Promise<number> {
       log(`${outcome.message}\nA server died, which npm start cannot recover from: stopping everything.`);
 
     log(`Stopping ${NAMES}…`);
-    // Children get the signal the user sent; after a failure they get SIGTERM.
     await Promise.all(children.map((child) => child.stop(outcome instanceof Error ? 'SIGTERM' : outcome)));
     fs.rmSync(envFile, { force: true });
     await stack.stop();
@@ -126,10 +120,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runMain(main);

@@ -1,14 +1,14 @@
 /**
- * npm test [-- jest args]: a throwaway PostgreSQL and Temporal (free ports, temp data; configured
- * DATABASE_URL / TEMPORAL_ADDRESS are used instead when set), then jest against them. Exits with
- * jest's exit code; the stack is stopped in every case. Runs fine next to `npm start`.
+ * npm test [-- jest args] (README, "Run the tests"): jest against a throwaway stack (or the configured
+ * servers). Exits with jest's exit code; the stack is stopped in every case.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startStack } from '../dev-stack/index';
-import { loadConfigOrExit } from '../dev-stack/load-config';
+import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { describeStack } from '../dev-stack/print';
 import { defaultLog as log } from '../dev-stack/types';
 import { prepareTestServices } from '../test/setup/prepare-services';
@@ -50,23 +50,16 @@ async function main(): Promise<number> {
       jest?.once('error', () => resolve(1));
       jest?.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
     });
-    try {
-      const { numPassedTests, numFailedTests } = JSON.parse(readFileSync(report, 'utf8')) as Record<string, number>;
-      console.log(`jest: ${numPassedTests} passed, ${numFailedTests} failed`);
-      rmSync(report, { force: true });
-    } catch {
-      // No report (jest failed to start): its own output says why.
-    }
+    // No report when jest failed to start: its own output says why.
+    const counts = (await readFile(report, 'utf8')
+      .then(JSON.parse)
+      .catch(() => {})) as Record<string, number> | undefined;
+    if (counts) console.log(`jest: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed`);
+    rmSync(report, { force: true });
     return code;
   } finally {
     await stack.stop();
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    log(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+runMain(main);

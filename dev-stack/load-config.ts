@@ -2,6 +2,7 @@ import path from 'node:path';
 import dotenv from 'dotenv';
 import { ConfigError, loadConfig, type Config } from '../config';
 import { PROCESS_REGISTRY } from '../processes/registry';
+import { defaultLog, type Log } from './types';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
 
@@ -15,10 +16,19 @@ export function loadConfigOrExit(): Config {
   try {
     return loadConfig(process.env, PROCESS_REGISTRY);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+    return process.exit(1);
   }
+}
+
+/** Runs an entry point and exits with its code; a failure is logged (message, or `withStack` its stack), code 1. */
+export function runMain(main: () => Promise<number>, log: Log = defaultLog, withStack = false): void {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      log(error instanceof Error ? (withStack && error.stack) || error.message : String(error));
+      process.exit(1);
+    },
+  );
 }

@@ -17,16 +17,15 @@ export async function count(pool: Pool, text: string, params: unknown[] = []): P
   return Number((await one<{ n: string }>(pool, text, params)).n);
 }
 
+type SeedCounts = Record<'overdue' | 'future' | 'completed' | 'cancelled' | 'undated', number>;
+
 /**
  * Replaces every task: `overdue` pending / in-progress tasks due one to 31 days before yesterday
  * (overdue in any zone), plus tasks a run must leave alone: due in the future, completed, cancelled,
  * undated. `faults_seed` remembers each task's original due date and whether it is overdue.
  * Set-based (generate_series), in one transaction (one multi-statement query).
  */
-export async function seedTasks(
-  pool: Pool,
-  counts: Record<'overdue' | 'future' | 'completed' | 'cancelled' | 'undated', number>,
-): Promise<void> {
+export async function seedTasks(pool: Pool, counts: SeedCounts): Promise<void> {
   const past = `now() - interval '2 days' - (g % 30) * interval '1 day' - (g % 86400) * interval '1 second'`;
   const kinds = {
     overdue: [`CASE WHEN g % 3 = 0 THEN 'in_progress' ELSE 'pending' END`, past],
@@ -47,17 +46,9 @@ export async function seedTasks(
     ALTER TABLE faults_seed ADD PRIMARY KEY (task_id); ANALYZE tasks; ANALYZE faults_seed;`);
 }
 
-export interface ExecutionRow {
-  execution_id: string;
-  status: string;
-  trigger: string | null;
-  workflow_id: string | null;
-  workflow_run_id: string | null;
-  error_message: string | null;
-  result: Record<string, unknown> | null;
-  logical_time: string | null;
-  started_at: string | null;
-}
+type NullableColumn = 'trigger' | 'workflow_id' | 'workflow_run_id' | 'error_message' | 'logical_time' | 'started_at';
+export type ExecutionRow = Record<'execution_id' | 'status', string> &
+  Record<NullableColumn, string | null> & { result: Record<string, unknown> | null };
 
 const EXECUTIONS = `
   SELECT e.execution_id, e.status, e.trigger, e.workflow_id, e.workflow_run_id, e.error_message, e.result,
@@ -73,7 +64,6 @@ export function execution(pool: Pool, executionId: string): Promise<ExecutionRow
   return one<ExecutionRow>(pool, `${EXECUTIONS} WHERE e.execution_id = $1`, [executionId]);
 }
 
-/** The first execution of the process whose id is not in `known`. */
 export async function newExecution(pool: Pool, processName: string, known: ReadonlySet<string>) {
   return (await executionsOf(pool, processName)).find((e) => !known.has(e.execution_id));
 }
@@ -81,6 +71,8 @@ export async function newExecution(pool: Pool, processName: string, known: Reado
 export function movedCount(pool: Pool, executionId: string): Promise<number> {
   return count(pool, 'SELECT count(*) AS n FROM automated_process_task_moves WHERE execution_id = $1', [executionId]);
 }
+
+type RunCheck = ReturnType<typeof perfectRun>;
 
 /** What checkRun must say of a run that moved all `overdue` seeded tasks. */
 export function perfectRun(overdue: number) {
@@ -97,11 +89,7 @@ export function perfectRun(overdue: number) {
  * audit's new due date and had the audit's old one, nothing overdue is left for the run's day (-1:
  * the run has no target date), the other tasks are untouched, and the execution row's counts agree.
  */
-export async function checkRun(
-  pool: Pool,
-  executionId: string,
-  timezone: string,
-): Promise<ReturnType<typeof perfectRun>> {
+export async function checkRun(pool: Pool, executionId: string, timezone: string): Promise<RunCheck> {
   const row = await execution(pool, executionId);
   const targetDate = String(row.result?.target_date ?? '');
   const dayStart = targetDate ? new Date(startOfDay(timezone, parseLocalDate(targetDate))).toISOString() : null;
@@ -123,10 +111,6 @@ export async function checkRun(
   );
   const measured = Object.fromEntries(Object.entries(counts).map(([name, value]) => [name, Number(value)]));
   const { status, result } = row;
-  return {
-    ...measured,
-    status,
-    tasksFound: result?.tasks_found,
-    tasksRescheduled: result?.tasks_rescheduled,
-  } as ReturnType<typeof perfectRun>;
+  const fromRow = { status, tasksFound: result?.tasks_found, tasksRescheduled: result?.tasks_rescheduled };
+  return { ...measured, ...fromRow } as RunCheck;
 }

@@ -1,9 +1,7 @@
 /**
- * One test file's own real servers, each restartable by the test: PostgreSQL (persistent in a temp
- * folder, so it restarts on the same data and port) and the Temporal dev server, each in a server
- * host of dev-stack; the worker's real entry point (bin/worker.ts under tsx) in its own process group,
- * so `kill -9` hits it whole, as a crash or an OOM kill would. close() stops everything, also when a
- * test failed, and fails if any of their processes is left.
+ * One test file's own real servers (README, "Fault tests"), each in a server host of dev-stack and
+ * restartable by the test, and the worker's real entry point in its own process group, so `kill -9`
+ * hits it whole, as a crash or an OOM kill would. close() fails if any of their processes is left.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +23,7 @@ const REPO = path.resolve(__dirname, '..', '..');
 export const CONFIG_VARIABLES =
   /^(DATABASE_URL|TEMPORAL_|BEHFLOW_|RESCHEDULE_|ARCHIVE_|SCHEDULE_|LOG_LEVEL|API_|DATA_DIR)/;
 
-type Worker = { readonly pid: number; readonly exited: boolean; startupMs: number };
+type Worker = { readonly pid: number; exited: boolean; startupMs: number };
 
 export class FaultStack {
   private readonly steps: { what: string; run: () => unknown }[] = [];
@@ -52,8 +50,8 @@ export class FaultStack {
     const stack = new FaultStack(label, options);
     try {
       [stack.postgres, stack.temporal] = await Promise.all([stack.startPostgres(), stack.startTemporal()]);
-      stack.cleanup.add('stop PostgreSQL', () => stack.postgres.stop());
-      stack.cleanup.add('stop Temporal', () => stack.temporal.stop());
+      stack.cleanup.add('stop PostgreSQL', stack.stopPostgres);
+      stack.cleanup.add('stop Temporal', stack.stopTemporal);
       stack.client = await connectClient(stack.temporal.address);
       stack.cleanup.add('close the Temporal client', () => stack.client.connection.close());
       stack.pool = new Pool({ connectionString: stack.postgres.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
@@ -79,17 +77,15 @@ export class FaultStack {
   private async startTemporal(before?: { port: number; uiPort: number | undefined }) {
     const cliPath = await locateTemporalCli(
       { temporalCliPath: process.env.TEMPORAL_CLI_PATH || undefined },
-      { build: false, log: () => undefined },
+      { build: false },
     );
     const persistent = this.options.persistentTemporal === true;
     const dir = persistent ? path.join(this.tmp, 'temporal') : makeTempDir('behflow-faults-temporal-');
     fs.mkdirSync(dir, { recursive: true });
     const port = before?.port ?? (await getFreePort());
     const uiPort = persistent ? (before?.uiPort ?? (await getFreePort())) : undefined;
-    const host = await startServers(
-      { dir, ephemeral: !persistent, temporal: { cliPath, port, uiPort, namespace: 'default' } },
-      { quiet: true },
-    );
+    const temporal = { cliPath, port, uiPort, namespace: 'default' };
+    const host = await startServers({ dir, ephemeral: !persistent, temporal }, { quiet: true });
     return { address: host.temporalAddress ?? '', port, uiPort, stop: host.stop };
   }
 
@@ -115,44 +111,28 @@ export class FaultStack {
       detached: true,
     });
     fs.closeSync(logFd);
-    const pid = child.pid ?? 0;
-    const exited = () => child.exitCode !== null || child.signalCode !== null;
-    this.worker = {
-      pid,
-      startupMs: 0,
-      get exited() {
-        return exited();
-      },
-    };
-    process.on('exit', () => signalGroup(pid, 'SIGKILL')); // if jest exits without cleaning up
+    const worker: Worker = (this.worker = { pid: child.pid ?? 0, exited: false, startupMs: 0 });
+    child.once('exit', () => (worker.exited = true));
+    process.on('exit', () => signalGroup(worker.pid, 'SIGKILL')); // if jest exits without cleaning up
     for (const deadline = Date.now() + 180_000; ; await sleep(100)) {
       const log = fs.readFileSync(logFile, 'utf8');
       if (log.slice(before).includes('Automated process worker started')) break;
-      if (exited() || Date.now() > deadline) {
-        await stopGroup(pid, 'SIGKILL', 0);
-        const problem = exited() ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
+      if (worker.exited || Date.now() > deadline) {
+        await stopGroup(worker.pid, 'SIGKILL', 0);
+        const problem = worker.exited ? `exited during startup (code ${child.exitCode})` : 'not ready in 180 s';
         throw new Error(`worker ${problem}\n${log.slice(-3000)}`);
       }
     }
-    this.worker.startupMs = Date.now() - startedAt;
-    return this.worker;
+    worker.startupMs = Date.now() - startedAt;
+    return worker;
   }
 
-  /** SIGKILL to every process of the worker's group; resolves once they are all gone. */
-  async killWorker(): Promise<void> {
-    if (this.worker) await stopGroup(this.worker.pid, 'SIGKILL', 0);
-  }
-
-  stopPostgres(): Promise<void> {
-    return this.postgres.stop();
-  }
+  readonly killWorker = async () => this.worker && stopGroup(this.worker.pid, 'SIGKILL', 0);
+  readonly stopPostgres = () => this.postgres.stop();
+  readonly stopTemporal = () => this.temporal.stop();
 
   async startPostgresAgain(): Promise<void> {
     this.postgres = await this.startPostgres(this.postgres.port);
-  }
-
-  stopTemporal(): Promise<void> {
-    return this.temporal.stop();
   }
 
   async startTemporalAgain(): Promise<void> {
@@ -162,12 +142,8 @@ export class FaultStack {
 
   async close(): Promise<void> {
     const errors: string[] = [];
-    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
-      const { what, run } = step;
-      await Promise.resolve()
-        .then(run)
-        .catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
-    }
+    for (const { what, run } of this.steps.splice(0).reverse())
+      await (async () => run())().catch((error: unknown) => errors.push(`${what}: ${String(error)}`));
     const markers = [this.tmp, `--port ${this.temporal?.port}`];
     const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
       .split('\n')

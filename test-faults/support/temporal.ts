@@ -46,7 +46,6 @@ export async function activityAttempts(client: Client, workflowId: string, runId
   return { starts, events: history.events?.length ?? 0 };
 }
 
-/** Open workflows of this task queue. */
 export async function runningWorkflows(client: Client, taskQueue: string): Promise<string[]> {
   const ids: string[] = [];
   const query = `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"`;
@@ -62,20 +61,12 @@ export async function workflowStatus(client: Client, workflowId: string, runId?:
 export async function triggerRun(stack: FaultStack): Promise<ExecutionRow> {
   const known = new Set((await executionsOf(stack.pool, RESCHEDULE)).map((e) => e.execution_id));
   await triggerSchedule(stack.client, stack.taskQueue, RESCHEDULE);
-  return eventually('the run opens its execution row', () => newExecution(stack.pool, RESCHEDULE, known), {
-    timeoutMs: 60_000,
-    intervalMs: 50,
-  });
+  const opened = () => newExecution(stack.pool, RESCHEDULE, known);
+  return eventually('the run opens its execution row', opened, { timeoutMs: 60_000, intervalMs: 50 });
 }
 
 /** Resolves with the execution row once it is no longer running. */
 export async function finished(stack: FaultStack, executionId: string, timeoutMs: number): Promise<ExecutionRow> {
-  return eventually(
-    'the run closes its execution row',
-    async () => {
-      const row = await execution(stack.pool, executionId);
-      return row.status === 'running' ? undefined : row;
-    },
-    { timeoutMs, intervalMs: 200 },
-  );
+  const closed = () => execution(stack.pool, executionId).then((row) => (row.status === 'running' ? undefined : row));
+  return eventually('the run closes its execution row', closed, { timeoutMs });
 }
