@@ -24,10 +24,14 @@ export const SCHEDULE_FIELDS = Object.keys(ScheduleSchema.properties) as (keyof 
 /**
  * Checks a schedule against ScheduleSchema and returns it with the zone's canonical name, so
  * "asia/tehran" and "Asia/Tehran" are one zone. Throws InvalidProcessConfigError naming the field
- * (`${field}.hour`…) and the rule.
+ * (`${field}.hour`…) and the rule. `ignoreUnknownKeys`: for rows, which Behflow's own code or SQL
+ * may have written with keys of their own; the API refuses them.
  */
-export function parseSchedule(raw: unknown, field: string): Schedule {
-  const value = readObject(raw, field);
+export function parseSchedule(raw: unknown, field: string, options: { ignoreUnknownKeys?: boolean } = {}): Schedule {
+  const given = readObject(raw, field);
+  const value = options.ignoreUnknownKeys
+    ? Object.fromEntries(SCHEDULE_FIELDS.filter((key) => key in given).map((key) => [key, given[key]]))
+    : given;
   const error = Value.Errors(ScheduleSchema, value).First();
   if (error) throw new InvalidProcessConfigError(`${field}${error.path.replaceAll('/', '.')}`, ruleOf(error));
   const schedule = value as Schedule;

@@ -50,7 +50,7 @@ export async function findLiveProcess(
 function readSchedule(process: AutomatedProcess): Schedule | null | InvalidProcessConfigError {
   if (process.scheduleConfig === null || process.scheduleConfig === undefined) return null;
   try {
-    return parseSchedule(process.scheduleConfig, 'schedule_config');
+    return parseSchedule(process.scheduleConfig, 'schedule_config', { ignoreUnknownKeys: true });
   } catch (err) {
     if (err instanceof InvalidProcessConfigError) return err;
     throw err;

@@ -125,7 +125,9 @@ export function processService(deps: AppDeps) {
                 `process "${name}" runs only when triggered; it has no schedule to change`,
               );
             }
-            schedule = validSchedule({ ...process.scheduleConfig, ...body.schedule });
+            // Onto the row's schedule as read (its own keys, if any, left out), or as stored when it is broken.
+            const base = schedule && !(schedule instanceof Error) ? schedule : process.scheduleConfig;
+            schedule = validSchedule({ ...base, ...body.schedule });
             process.scheduleConfig = schedule;
           }
           const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;

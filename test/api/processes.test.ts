@@ -218,6 +218,20 @@ describe('changing a process', () => {
     await expectDatabaseAndTemporalAgree();
   });
 
+  it('changes the time of a row that SQL wrote with keys of its own, and stores the checked schedule', async () => {
+    await sql(
+      api.db.orm,
+      `UPDATE automated_processes SET schedule_config = schedule_config || '{"written_by": "behflow"}' WHERE name = ?`,
+      [TEAM.name],
+    );
+    const res = await inject('PATCH', `/processes/${TEAM.name}`, { schedule: { minute: 50 } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ schedule: { hour: 6, minute: 50, timezone: 'Europe/London' } });
+    const [row] = await sql(api.db.orm, 'SELECT schedule_config FROM automated_processes WHERE name = ?', [TEAM.name]);
+    expect(row).toEqual({ schedule_config: { hour: 6, minute: 50, timezone: 'Europe/London' } });
+    await expectDatabaseAndTemporalAgree();
+  });
+
   it('pauses the schedule when disabled and resumes it when enabled', async () => {
     expect((await inject('PATCH', `/processes/${TEAM.name}`, { enabled: false })).json()).toMatchObject({
       enabled: false,

@@ -50,6 +50,16 @@ describe('archive process_config', () => {
 });
 
 describe('schedule_config', () => {
+  it('reads a row written with keys of its own, as before, while the API refuses them', () => {
+    const row = { hour: 7, minute: 30, timezone: 'UTC', written_by: 'behflow' };
+    expect(parseSchedule(row, 'schedule_config', { ignoreUnknownKeys: true })).toEqual({
+      hour: 7,
+      minute: 30,
+      timezone: 'UTC',
+    });
+    expect(() => parseSchedule(row, 'body.schedule')).toThrow('body.schedule.written_by is not a known key');
+  });
+
   it('accepts and canonicalises a good one', () => {
     expect(parseSchedule({ hour: 7, minute: 30, timezone: 'asia/tehran' }, 'schedule_config')).toEqual({
       hour: 7,
