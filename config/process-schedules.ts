@@ -25,15 +25,15 @@ export function readProcessSchedules(
 ): Record<string, Schedule> {
   const schedules: Record<string, Schedule> = {};
   for (const process of processes) {
-    if (process.defaultSchedule) schedules[process.name] = readProcessSchedule(env, process, timezone);
+    const fallback = process.defaultSchedule && { ...process.defaultSchedule, timezone };
+    if (fallback) schedules[process.name] = readProcessSchedule(env, process, fallback);
   }
   return schedules;
 }
 
 /** The declared default, overridden field by field by its variables, checked by the one schedule schema. */
-function readProcessSchedule(env: Env, process: ScheduleDeclaration, timezone: string): Schedule {
+function readProcessSchedule(env: Env, process: ScheduleDeclaration, fallback: Schedule): Schedule {
   const generic = processScheduleVariables(process.name);
-  const fallback: Record<keyof Schedule, string | number> = { ...process.defaultSchedule!, timezone };
   const raw: Record<string, string | number> = {};
   const source: Partial<Record<keyof Schedule, { variable: string; value: string }>> = {};
   for (const field of SCHEDULE_FIELDS) {

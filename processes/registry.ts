@@ -39,10 +39,3 @@ export const PROCESS_REGISTRY: readonly ProcessDefinition[] = [
     validateProcessConfig: parseArchiveConfig,
   },
 ];
-
-export function findProcessDefinition(
-  name: string,
-  registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
-): ProcessDefinition | undefined {
-  return registry.find((definition) => definition.name === name);
-}

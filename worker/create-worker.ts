@@ -53,12 +53,24 @@ export function createProcessWorker(options: ProcessWorkerOptions): Promise<Work
   });
 }
 
-/** Every activity of the registry's processes, and the execution rows' own, by activity type. */
+/**
+ * Every activity of the registry's processes, and the execution rows' own, by activity type. Two
+ * processes offering one activity name would silently run each other's work: that stops the start.
+ */
 export function createRegisteredActivities(registry: readonly ProcessDefinition[], deps: ActivityDeps): object {
-  return Object.assign(
-    createExecutionActivities(deps),
-    ...registry.map((definition) => definition.createActivities(deps)),
-  );
+  const activities: Record<string, unknown> = { ...createExecutionActivities(deps) };
+  const owners = new Map(Object.keys(activities).map((name) => [name, 'the execution rows']));
+  for (const definition of registry) {
+    for (const [name, activity] of Object.entries(definition.createActivities(deps))) {
+      const owner = owners.get(name);
+      if (owner) {
+        throw new Error(`process "${definition.name}" registers activity "${name}", already registered by ${owner}`);
+      }
+      owners.set(name, `process "${definition.name}"`);
+      activities[name] = activity;
+    }
+  }
+  return activities;
 }
 
 function defaultWorkflows(

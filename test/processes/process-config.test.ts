@@ -1,6 +1,8 @@
 import { parseArchiveConfig } from '../../activities/archive-completed-tasks';
 import { parseRescheduleConfig } from '../../activities/reschedule-remaining-tasks';
+import type { Orm } from '../../db/orm';
 import { PROCESS_REGISTRY } from '../../processes/registry';
+import { createRegisteredActivities } from '../../worker/create-worker';
 import { parseSchedule } from '../../config/schedule';
 import { USER_A } from '../helpers/fixtures';
 
@@ -85,6 +87,18 @@ describe('schedule_config', () => {
 });
 
 describe('the registry', () => {
+  const deps = { orm: {} as Orm, batchSize: 1 };
+
+  it("registers every process's activities, and refuses two processes offering one activity name", () => {
+    expect(Object.keys(createRegisteredActivities(PROCESS_REGISTRY, deps))).toEqual(
+      expect.arrayContaining(['beginExecution', 'rescheduleRemainingTasks', 'archiveCompletedTasks']),
+    );
+    const copy = { ...PROCESS_REGISTRY[1]!, name: 'archive_again' };
+    expect(() => createRegisteredActivities([...PROCESS_REGISTRY, copy], deps)).toThrow(
+      'process "archive_again" registers activity "archiveCompletedTasks", already registered by process "archive_completed_tasks"',
+    );
+  });
+
   it('gives every process a default config its own parser accepts', () => {
     for (const definition of PROCESS_REGISTRY) {
       expect(() => definition.validateProcessConfig(definition.defaultProcessConfig)).not.toThrow();
