@@ -8,3 +8,5 @@ export type { DaySegment } from './wall-time';
 export { daySegments, resolveWallTime, startOfDay } from './wall-time';
 export { formatIsoWithOffset } from './iso';
 export { formatJalaliDate, formatJalaliDateTime, jalaliAt } from './jalali';
+export type { DailyTime } from './firing-times';
+export { firingOn, firingTimesBetween, lastFiringAtOrBefore, nextFiringAfter } from './firing-times';
