@@ -10,4 +10,6 @@ export interface ActivityDeps {
   readonly batchSize: number;
   /** "Today" for processes without a schedule (manual only): BEHFLOW_TIMEZONE. Defaults to UTC. */
   readonly defaultTimezone?: string;
+  /** The clock deciding whether a scheduled run's day has ended; tests set it. */
+  readonly now?: () => number;
 }

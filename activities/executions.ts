@@ -1,22 +1,22 @@
-import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { AutomatedProcess, ExecutionStatus } from '../db/entities';
+import { ExecutionStatus } from '../db/entities';
 import type { Orm } from '../db/orm';
-import { processZone } from '../config/schedule';
-import { localDateAt, formatLocalDate } from '../time';
 import type { ActivityDeps } from './deps';
+import { loadProcess, runContext } from './process-of-run';
 import type { BeginExecutionInput, BeginExecutionOutcome, ProcessResult } from './run-types';
+import { createScheduledRunActivities } from './scheduled-runs';
 
 const ONE_RUNNING_INDEX = 'automated_process_executions_one_running';
 
-interface RunningRow {
+export interface RunningRow {
   execution_id: string;
   workflow_id: string | null;
   workflow_run_id: string | null;
 }
 
 /** Execution rows: opened when a run starts, always closed as completed or failed. */
-export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UTC' }: ActivityDeps) {
+export function createExecutionActivities(deps: ActivityDeps) {
+  const { orm, temporal, defaultTimezone = 'UTC' } = deps;
   /** How the row's workflow ended (e.g. "TERMINATED", "NOT_FOUND"), or null while it still runs. */
   async function endedWorkflow(row: RunningRow): Promise<string | null> {
     if (!temporal || !row.workflow_id) return null;
@@ -31,63 +31,58 @@ export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UT
     }
   }
 
-  async function insertRunning(input: BeginExecutionInput, processId: string): Promise<RunningRow | null> {
-    const connection = orm.em.getConnection();
+  /**
+   * Opens the row, or names the run in progress. A row left running by a workflow that has ended
+   * (terminated, say) is closed as failed first, and the open tried again.
+   */
+  async function openRow(input: BeginExecutionInput, processId: string, open: () => Promise<void>) {
+    let running = await runningOrOpen(input, processId, open);
+    const ended = running && (await endedWorkflow(running));
+    if (running && ended) {
+      await markStaleFailed(orm, running.execution_id, ended);
+      running = await runningOrOpen(input, processId, open);
+    }
+    return running && running.execution_id !== input.executionId ? running : null;
+  }
+
+  async function runningOrOpen(
+    input: BeginExecutionInput,
+    processId: string,
+    open: () => Promise<void>,
+  ): Promise<RunningRow | null> {
     try {
-      await connection.execute(
-        `INSERT INTO automated_process_executions
-           (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id)
-         VALUES (?, ?, 'running', now(), ?, ?, ?, ?)
-         ON CONFLICT (execution_id) DO NOTHING`,
-        [input.executionId, processId, input.trigger, input.logicalTime, input.workflowId, input.workflowRunId],
-      );
+      await open();
       return null;
     } catch (err) {
       if (!isUniqueViolation(err, ONE_RUNNING_INDEX)) throw err;
-      const rows = await connection.execute<RunningRow[]>(
+      const rows = await orm.em.getConnection().execute<RunningRow[]>(
         `SELECT execution_id, workflow_id, workflow_run_id FROM automated_process_executions
           WHERE process_id = ? AND status = 'running' AND workflow_id IS NOT NULL`,
         [processId],
       );
-      const running = rows[0];
-      if (!running) return insertRunning(input, processId); // it finished in between
-      return running;
+      return rows[0] ?? runningOrOpen(input, processId, open); // it finished in between
     }
   }
 
+  const scheduledRuns = createScheduledRunActivities({
+    orm,
+    defaultTimezone,
+    now: deps.now,
+    openRow,
+    insertRunning: (input, processId) => insertRunning(orm, input, processId),
+  });
+
   return {
     async beginExecution(input: BeginExecutionInput): Promise<BeginExecutionOutcome> {
-      const em = orm.em.fork();
-      const process = await em.findOne(AutomatedProcess, { name: input.processName });
-      if (!process) {
-        throw ApplicationFailure.nonRetryable(
-          `automated process "${input.processName}" does not exist`,
-          'ProcessNotFound',
-        );
-      }
-      const timezone = processZone(process.scheduleConfig, defaultTimezone);
-      let running = await insertRunning(input, process.processId);
-      const ended = running && (await endedWorkflow(running));
-      if (running && ended) {
-        await markStaleFailed(orm, running.execution_id, ended);
-        running = await insertRunning(input, process.processId);
-      }
-      if (running && running.execution_id !== input.executionId) {
+      const { process, timezone } = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      const running = await openRow(input, process.processId, () => insertRunning(orm, input, process.processId));
+      if (running) {
         return { kind: 'skipped', runningExecutionId: running.execution_id, runningWorkflowId: running.workflow_id };
       }
-      return {
-        kind: 'started',
-        run: {
-          executionId: input.executionId,
-          processId: process.processId,
-          processName: process.name,
-          timezone,
-          logicalTime: input.logicalTime,
-          day: formatLocalDate(localDateAt(timezone, Date.parse(input.logicalTime))),
-          processConfig: process.processConfig ?? {},
-        },
-      };
+      return { kind: 'started', run: runContext(input, process, timezone) };
     },
+
+    ...scheduledRuns,
 
     async completeExecution(executionId: string, result: ProcessResult): Promise<void> {
       await finish(orm, executionId, ExecutionStatus.Completed, result, null);
@@ -97,6 +92,16 @@ export function createExecutionActivities({ orm, temporal, defaultTimezone = 'UT
       await finish(orm, executionId, ExecutionStatus.Failed, { success: false, error: errorMessage }, errorMessage);
     },
   };
+}
+
+async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: string): Promise<void> {
+  await orm.em.getConnection().execute(
+    `INSERT INTO automated_process_executions
+       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id)
+     VALUES (?, ?, 'running', now(), ?, ?, ?, ?)
+     ON CONFLICT (execution_id) DO NOTHING`,
+    [input.executionId, processId, input.trigger, input.logicalTime, input.workflowId, input.workflowRunId],
+  );
 }
 
 /** Closes a running row once; a retried call finds it closed and changes nothing. */

@@ -36,3 +36,26 @@ export interface ProcessResult {
   readonly execution_time: string;
   readonly [key: string]: unknown;
 }
+
+/** How a scheduled or backfilled run's start went (beginScheduledRun). */
+export type BeginScheduledOutcome =
+  | { readonly kind: 'started'; readonly run: RunContext }
+  /** Another run holds the day's claim: this one ends skipped, naming it. */
+  | { readonly kind: 'covered'; readonly coveringExecutionId: string; readonly reason: string }
+  /** Another run of the process is in progress; `wait`: try again once it has finished. */
+  | { readonly kind: 'busy'; readonly runningExecutionId: string; readonly wait: boolean; readonly reason: string }
+  /** Its day had ended and today's time has not come: nothing to run now. */
+  | { readonly kind: 'missed'; readonly reason: string };
+
+export interface SkippedTimesInput {
+  readonly processName: string;
+  /** The logical time of the run that just ended. */
+  readonly logicalTime: string;
+  readonly executionId: string;
+  readonly workflowId: string;
+}
+
+export interface SkippedTimesOutcome {
+  /** A time of today that passed during the run, unclaimed: run it now. */
+  readonly runFor?: string;
+}

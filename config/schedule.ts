@@ -3,7 +3,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { canonicalTimeZone } from './parse';
 import { InvalidProcessConfigError, readObject } from './process-config';
 
-const TIME_ZONE_RULE = 'must be an IANA time zone such as "Asia/Tehran" or "UTC"';
+export const TIME_ZONE_RULE = 'must be an IANA time zone such as "Asia/Tehran" or "UTC"';
 
 /**
  * A daily schedule: hour and minute in an IANA zone. The one schema of a schedule: the API's bodies,

@@ -82,7 +82,7 @@ async function endedRun(client: Client, workflowId: string): Promise<ManualRunSt
   const { runId } = await handle.describe();
   try {
     const outcome = (await handle.result()) as ProcessRunOutcome;
-    if (isSkipped(outcome)) return { kind: 'skipped', runningExecutionId: outcome.running_execution_id };
+    if (isSkipped(outcome)) return { kind: 'skipped', runningExecutionId: outcome.running_execution_id ?? 'unknown' };
     return { kind: 'opened', runId };
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;

@@ -9,6 +9,7 @@ import {
   patched,
   proxyActivities,
   proxyLocalActivities,
+  sleep,
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -16,8 +17,15 @@ import { defineSearchAttributeKey, RetryState, SearchAttributeType } from '@temp
 import type { createExecutionActivities } from '../activities/executions';
 
 type ExecutionActivities = ReturnType<typeof createExecutionActivities>;
-import type { BeginExecutionOutcome, ProcessResult, RunContext, RunTriggerName } from '../activities/run-types';
-import { answerExecutionOpened } from './execution-opened';
+import type {
+  BeginExecutionInput,
+  BeginExecutionOutcome,
+  BeginScheduledOutcome,
+  ProcessResult,
+  RunContext,
+  RunTriggerName,
+} from '../activities/run-types';
+import { answerExecutionOpened, type ExecutionOpenedAnswer } from './execution-opened';
 
 /** What a schedule (or a manual start) passes to every process workflow. */
 export interface ProcessRunInput {
@@ -31,7 +39,14 @@ export interface ProcessRunInput {
 }
 
 export type ProcessRunOutcome =
-  ProcessResult | { readonly success: false; readonly skipped: true; readonly running_execution_id: string };
+  | ProcessResult
+  | {
+      readonly success: false;
+      readonly skipped: true;
+      /** The run in progress, or the one that covered the day; null when the day was missed. */
+      readonly running_execution_id: string | null;
+      readonly reason?: string;
+    };
 
 const SCHEDULED_START_TIME = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 const SCHEDULED_BY_ID = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
@@ -50,6 +65,8 @@ const executionRowsByLocalActivity = namingActivityInFailures(
 );
 /** Runs recorded before this patch opened and closed their rows with (remote) activities. */
 export const LOCAL_RECORDS_PATCH = 'execution-rows-as-local-activities';
+/** Scheduled and backfilled runs recorded before this patch neither claimed their day nor waited. */
+export const DAY_CLAIM_PATCH = 'one-run-per-local-day';
 
 /**
  * Opens the execution row, runs the process's work, and always closes the row: completed with
@@ -65,16 +82,20 @@ export async function runAndRecord(
   const executionRows = patched(LOCAL_RECORDS_PATCH) ? executionRowsByLocalActivity : executionRowsByActivity;
   const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
   const scheduledBy = info.typedSearchAttributes.get(SCHEDULED_BY_ID);
+  const begin: BeginExecutionInput = {
+    executionId: input.executionId ?? uuid4(),
+    processName: input.processName,
+    trigger: input.trigger ?? (scheduledBy ? 'schedule' : 'manual'),
+    logicalTime: input.logicalTime ?? (scheduledAt ?? info.startTime).toISOString(),
+    workflowId: info.workflowId,
+    workflowRunId: info.runId,
+  };
+  if (begin.trigger !== 'manual' && patched(DAY_CLAIM_PATCH)) {
+    return runForDays(begin, executionRows, openedAnswer, work);
+  }
   let opening: BeginExecutionOutcome;
   try {
-    opening = await executionRows.beginExecution({
-      executionId: input.executionId ?? uuid4(),
-      processName: input.processName,
-      trigger: input.trigger ?? (scheduledBy ? 'schedule' : 'manual'),
-      logicalTime: input.logicalTime ?? (scheduledAt ?? info.startTime).toISOString(),
-      workflowId: info.workflowId,
-      workflowRunId: info.runId,
-    });
+    opening = await executionRows.beginExecution(begin);
   } catch (err) {
     openedAnswer.notOpened(describeFailure(err));
     await answersDelivered();
@@ -99,6 +120,82 @@ export async function runAndRecord(
     await CancellationScope.nonCancellable(() => executionRows.failExecution(run.executionId, describeFailure(err)));
     throw err;
   }
+}
+
+/** How long a scheduled run waits for another run of its process before looking again: 5 s doubling to 5 min. */
+const BUSY_WAIT_FIRST_MS = 5_000;
+const BUSY_WAIT_MAX_MS = 300_000;
+
+/**
+ * A scheduled or backfilled run: claims its local day (or ends skipped, naming the run that covered
+ * it), waits while another run of the process is in progress, runs for today instead of a day that
+ * has ended, and afterwards runs today's time if Temporal skipped it while this run was going.
+ */
+async function runForDays(
+  first: BeginExecutionInput,
+  executionRows: ExecutionActivities,
+  openedAnswer: ExecutionOpenedAnswer,
+  work: (run: RunContext) => Promise<ProcessResult>,
+): Promise<ProcessRunOutcome> {
+  let begin = first;
+  let waitMs = BUSY_WAIT_FIRST_MS;
+  let last: { readonly result: ProcessRunOutcome } | { readonly error: unknown } | undefined;
+  for (;;) {
+    let opening: BeginScheduledOutcome;
+    try {
+      opening = await executionRows.beginScheduledRun(begin);
+    } catch (err) {
+      openedAnswer.notOpened(describeFailure(err));
+      await answersDelivered();
+      throw err;
+    }
+    if (opening.kind === 'busy' && opening.wait) {
+      await sleep(waitMs);
+      waitMs = Math.min(waitMs * 2, BUSY_WAIT_MAX_MS);
+      continue;
+    }
+    if (opening.kind !== 'started') {
+      const reason = opening.reason;
+      const other =
+        opening.kind === 'missed'
+          ? undefined
+          : opening.kind === 'covered'
+            ? opening.coveringExecutionId
+            : opening.runningExecutionId;
+      if (other) openedAnswer.opened({ status: 'skipped', runningExecutionId: other });
+      else openedAnswer.notOpened(reason);
+      await answersDelivered();
+      if (last) return settled(last);
+      log.warn('Scheduled run not started', { process: begin.processName, logicalTime: begin.logicalTime, reason });
+      return { success: false, skipped: true, running_execution_id: other ?? null, reason };
+    }
+    const { run } = opening;
+    openedAnswer.opened({ status: 'started', executionId: run.executionId, runId: workflowInfo().runId });
+    try {
+      const result = await work(run);
+      await executionRows.completeExecution(run.executionId, result);
+      last = { result };
+    } catch (err) {
+      await CancellationScope.nonCancellable(() => executionRows.failExecution(run.executionId, describeFailure(err)));
+      if (isCancellation(err)) throw err;
+      last = { error: err };
+    }
+    if (begin.trigger !== 'schedule') return settled(last);
+    const next = await executionRows.accountSkippedTimes({
+      processName: run.processName,
+      logicalTime: run.logicalTime,
+      executionId: run.executionId,
+      workflowId: begin.workflowId,
+    });
+    if (next.runFor === undefined) return settled(last);
+    begin = { ...begin, executionId: uuid4(), logicalTime: next.runFor };
+    waitMs = BUSY_WAIT_FIRST_MS;
+  }
+}
+
+function settled(last: { readonly result: ProcessRunOutcome } | { readonly error: unknown }): ProcessRunOutcome {
+  if ('error' in last) throw last.error;
+  return last.result;
 }
 
 /**

@@ -1,0 +1,196 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { Schedule } from '../config/schedule';
+import type { AutomatedProcess } from '../db/entities';
+import type { Orm } from '../db/orm';
+import {
+  firingTimesBetween,
+  formatIsoWithOffset,
+  formatLocalDate,
+  lastFiringAtOrBefore,
+  localDateAt,
+  type LocalDate,
+} from '../time';
+import { claimDayAndOpen, dayClaim, ledgeredTimes, recordNominal, type NominalEntry } from './day-ledger';
+import { loadProcess, runContext } from './process-of-run';
+import type { BeginExecutionInput, BeginScheduledOutcome, SkippedTimesInput, SkippedTimesOutcome } from './run-types';
+
+interface RunningRowRef {
+  readonly execution_id: string;
+}
+
+export interface ScheduledRunDeps {
+  readonly orm: Orm;
+  readonly defaultTimezone: string;
+  readonly now?: () => number;
+  /** executions.ts's: opens the row with `open`, or names the run in progress. */
+  readonly openRow: (
+    input: BeginExecutionInput,
+    processId: string,
+    open: () => Promise<void>,
+  ) => Promise<RunningRowRef | null>;
+  readonly insertRunning: (input: BeginExecutionInput, processId: string) => Promise<void>;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * Scheduled and backfilled runs: one per process and local day (the day's claim), a late start
+ * never moving tasks to a day that has ended, and every nominal time accounted for in the ledger.
+ */
+export function createScheduledRunActivities(deps: ScheduledRunDeps) {
+  const { orm, defaultTimezone, openRow } = deps;
+  const now = deps.now ?? Date.now;
+
+  return {
+    async beginScheduledRun(input: BeginExecutionInput): Promise<BeginScheduledOutcome> {
+      const { process, schedule, timezone } = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      if (!schedule) {
+        throw ApplicationFailure.nonRetryable(
+          `automated process "${process.name}" has no schedule (schedule_config), so it has no days to run for`,
+          'NoSchedule',
+        );
+      }
+      const nominal = Date.parse(input.logicalTime);
+      if (input.trigger === 'schedule' && !isFiringTime(nominal)) {
+        // Temporal's "trigger now" (Web UI, CLI) is an operator's explicit run: like a manual one, no claim.
+        const running = await openRow(input, process.processId, () => deps.insertRunning(input, process.processId));
+        if (running) return busy(running, false);
+        return { kind: 'started', run: runContext(input, process, timezone) };
+      }
+
+      const ledger = ledgerFor(process, schedule, input);
+      const runFor = input.trigger === 'schedule' ? await settleLateStart(ledger, nominal) : nominal;
+      if (runFor === undefined) return { kind: 'missed', reason: ledger.lastReason };
+      const runInput = { ...input, logicalTime: iso(runFor) };
+      const localDate = ledger.dateOf(runFor);
+      let claim: 'claimed' | 'taken' = 'taken';
+      const running = await openRow(runInput, process.processId, async () => {
+        claim = await claimDayAndOpen(orm, {
+          ...runInput,
+          processId: process.processId,
+          nominalTime: iso(runFor),
+          localDate,
+        });
+      });
+      if (running) {
+        const reason = `run ${running.execution_id} of this process was in progress; this run waits for it to finish`;
+        await ledger.record(runFor, 'skipped', reason, running.execution_id);
+        return busy(running, true);
+      }
+      if (claim === 'taken') {
+        const holder = await dayClaim(orm, process.processId, localDate);
+        const covering = holder?.executionId ?? 'unknown';
+        const reason = `the day ${localDate} was already covered by run ${covering} (${holder?.trigger ?? '?'} for ${holder?.nominalTime ?? '?'})`;
+        await ledger.record(runFor, 'skipped', reason, covering);
+        return { kind: 'covered', coveringExecutionId: covering, reason };
+      }
+      return { kind: 'started', run: runContext(runInput, process, timezone) };
+    },
+
+    /**
+     * After a scheduled run: the process's times that passed while it ran were not started by
+     * Temporal (overlap policy SKIP). Each is recorded as skipped; the last, if it is today's and the
+     * day is still unclaimed, is returned so the workflow runs it now.
+     */
+    async accountSkippedTimes(input: SkippedTimesInput): Promise<SkippedTimesOutcome> {
+      const { process, schedule } = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      const ran = Date.parse(input.logicalTime);
+      if (!schedule || !isFiringTime(ran)) return {};
+      const ledger = ledgerFor(process, schedule, { trigger: 'schedule', workflowId: input.workflowId });
+      const times = firingTimesBetween(schedule.timezone, schedule, ran + 1, now());
+      const known = await ledgeredTimes(orm, process.processId, times);
+      const skipped = times.filter((t) => !known.has(t));
+      const reason = `Temporal did not start it: run ${input.executionId} of this process was in progress (overlap policy SKIP)`;
+      for (const time of skipped) await ledger.record(time, 'skipped', reason, input.executionId);
+      // Also when an earlier attempt recorded them: a retry must answer the same.
+      const last = times[times.length - 1];
+      if (last === undefined || ledger.dateOf(last) !== ledger.dateOf(now())) return {};
+      return (await dayClaim(orm, process.processId, ledger.dateOf(last))) ? {} : { runFor: iso(last) };
+    },
+  };
+
+  /** A run that starts after its day has ended: that day is missed; today runs if its time has come. */
+  async function settleLateStart(ledger: Ledger, nominal: number): Promise<number | undefined> {
+    const { zone, schedule } = ledger;
+    const at = now();
+    if (!isBefore(localDateAt(zone, nominal), localDateAt(zone, at))) return nominal;
+    const latest = lastFiringAtOrBefore(zone, schedule, at);
+    const runsToday = latest > nominal && ledger.dateOf(latest) === ledger.dateOf(at);
+    const instead = runsToday ? `; today's run (${iso(latest)}) runs instead` : `; today's run comes at its time`;
+    await ledger.record(
+      nominal,
+      'missed',
+      `its day ${ledger.dateOf(nominal)} had ended when the run could start (${formatIsoWithOffset(zone, at)}): ` +
+        `no worker was running, or another run held the process${instead}`,
+      null,
+    );
+    const between = firingTimesBetween(zone, schedule, nominal + 1, runsToday ? latest - 1 : at);
+    const known = await ledgeredTimes(orm, ledger.processId, between);
+    for (const time of between.filter((t) => !known.has(t))) {
+      await ledger.record(
+        time,
+        'missed',
+        `Temporal did not start it: the run for ${iso(nominal)} was still waiting to start (overlap policy SKIP)`,
+        null,
+      );
+    }
+    return runsToday ? latest : undefined;
+  }
+
+  function ledgerFor(
+    process: AutomatedProcess,
+    schedule: Schedule,
+    input: Pick<BeginExecutionInput, 'trigger' | 'workflowId'>,
+  ): Ledger {
+    const zone = schedule.timezone;
+    const dateOf = (ms: number) => formatLocalDate(localDateAt(zone, ms));
+    const ledger: Ledger = {
+      processId: process.processId,
+      zone,
+      schedule,
+      dateOf,
+      lastReason: '',
+      async record(time, outcome, reason, executionId) {
+        ledger.lastReason = reason;
+        const entry: NominalEntry = {
+          processId: process.processId,
+          nominalTime: iso(time),
+          localDate: dateOf(time),
+          trigger: input.trigger,
+          outcome,
+          executionId,
+          reason,
+          workflowId: input.workflowId,
+        };
+        await recordNominal(orm, entry);
+      },
+    };
+    return ledger;
+  }
+}
+
+interface Ledger {
+  readonly processId: string;
+  readonly zone: string;
+  readonly schedule: Schedule;
+  dateOf(ms: number): string;
+  lastReason: string;
+  record(time: number, outcome: NominalEntry['outcome'], reason: string, executionId: string | null): Promise<void>;
+}
+
+function busy(running: RunningRowRef, wait: boolean): BeginScheduledOutcome {
+  const reason = `run ${running.execution_id} of this process was in progress`;
+  return { kind: 'busy', runningExecutionId: running.execution_id, wait, reason };
+}
+
+/**
+ * A schedule's own times are whole minutes; Temporal's "trigger now" (Web UI, CLI) carries the
+ * moment of the click, to the millisecond.
+ */
+function isFiringTime(ms: number): boolean {
+  return ms % 60_000 === 0;
+}
+
+function isBefore(a: LocalDate, b: LocalDate): boolean {
+  return a.year !== b.year ? a.year < b.year : a.month !== b.month ? a.month < b.month : a.day < b.day;
+}
