@@ -55,6 +55,15 @@ export const ProcessView = Type.Object(
     recent_runs: Type.Array(Type.Ref(ExecutionView)),
     skipped_overlap: Type.Integer({ description: "Temporal's count of runs skipped because one was in progress" }),
     missed_catchup_window: Type.Integer({ description: "Temporal's count of runs missed past the catch-up window" }),
+    nominal_times: Type.Object(
+      {
+        skipped: Type.Integer({
+          description: 'Scheduled or backfilled times not run: the day was covered, or a run was in progress',
+        }),
+        missed: Type.Integer({ description: 'Scheduled times whose day ended before a run could start' }),
+      },
+      { description: 'From the ledger (GET /processes/:name/nominal-times), which says why for each' },
+    ),
     schedule_id: Type.Union([Type.String(), Type.Null()]),
     web_ui_url: Type.String(),
     created_at: Timestamp,

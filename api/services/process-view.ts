@@ -19,13 +19,14 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
   const { process } = entry;
   const scheduleId =
     process.scheduleConfig && entry.definition ? scheduleIdFor(process.name, scheduleSettings(deps.config)) : null;
-  const [described, recent] = await Promise.all([
+  const [described, recent, notRun] = await Promise.all([
     scheduleId ? describeSchedule(deps.client, process.name, scheduleSettings(deps.config)) : undefined,
     em.find(
       AutomatedProcessExecution,
       { processId: process.processId },
       { orderBy: { startedAt: 'desc' }, limit: RECENT_RUNS },
     ),
+    countNotRun(em, process.processId),
   ]);
   const zone = processZone(process.scheduleConfig, deps.config.timezone);
   return {
@@ -48,6 +49,7 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     recent_runs: recent.map((row) => toExecutionView(row, process.name, deps.config)),
     skipped_overlap: described?.info.numActionsSkippedOverlap ?? 0,
     missed_catchup_window: described?.info.numActionsMissedCatchupWindow ?? 0,
+    nominal_times: notRun,
     schedule_id: described ? scheduleId : null,
     web_ui_url:
       described && scheduleId ? scheduleUiUrl(deps.config, scheduleId) : processesUiUrl(deps.config, process.name),
@@ -60,4 +62,13 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
 function nextRuns(described: ScheduleDescription | undefined, zone: string): string[] {
   if (!described || described.state.paused) return [];
   return described.info.nextActionTimes.slice(0, NEXT_RUNS).map((t) => formatIsoWithOffset(zone, t.getTime()));
+}
+
+async function countNotRun(em: EntityManager, processId: string): Promise<{ skipped: number; missed: number }> {
+  const [row] = await em.getConnection().execute<{ skipped: string; missed: string }[]>(
+    `SELECT count(*) FILTER (WHERE outcome = 'skipped') AS skipped, count(*) FILTER (WHERE outcome = 'missed') AS missed
+       FROM automated_process_nominal_times WHERE process_id = ?`,
+    [processId],
+  );
+  return { skipped: Number(row?.skipped ?? 0), missed: Number(row?.missed ?? 0) };
 }

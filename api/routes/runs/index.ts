@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import backfillRoutes from './backfill';
 import executionRoutes from './executions';
+import nominalTimeRoutes from './nominal-times';
 import triggerRoutes from './trigger';
 
 /** Runs: trigger and backfill a process, and read its executions and the tasks they moved. */
@@ -8,4 +9,5 @@ export default async function runRoutes(app: FastifyInstance): Promise<void> {
   await app.register(triggerRoutes);
   await app.register(backfillRoutes);
   await app.register(executionRoutes);
+  await app.register(nominalTimeRoutes);
 }
