@@ -70,6 +70,16 @@ export async function ledgeredTimes(orm: Orm, processId: string, times: readonly
   return new Set(rows.map((r) => Number(r.ms)));
 }
 
+/** The latest nominal time (epoch ms) the ledger has for a process before `beforeMs`, if any. */
+export async function lastLedgeredBefore(orm: Orm, processId: string, beforeMs: number): Promise<number | undefined> {
+  const [row] = await orm.em.getConnection().execute<{ ms: number | null }[]>(
+    `SELECT (extract(epoch FROM max(nominal_time)) * 1000)::float8 AS ms FROM automated_process_nominal_times
+        WHERE process_id = ? AND nominal_time < ?`,
+    [processId, new Date(beforeMs).toISOString()],
+  );
+  return row?.ms === null || row?.ms === undefined ? undefined : Number(row.ms);
+}
+
 /**
  * Claims the day and opens the run's row in one statement, so neither exists without the other.
  * Returns 'claimed' (also when this execution claimed it before: a retry), 'taken' when another run

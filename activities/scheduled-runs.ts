@@ -10,7 +10,14 @@ import {
   localDateAt,
   type LocalDate,
 } from '../time';
-import { claimDayAndOpen, dayClaim, ledgeredTimes, recordNominal, type NominalEntry } from './day-ledger';
+import {
+  claimDayAndOpen,
+  dayClaim,
+  lastLedgeredBefore,
+  ledgeredTimes,
+  recordNominal,
+  type NominalEntry,
+} from './day-ledger';
 import { loadProcess, runContext } from './process-of-run';
 import type { BeginExecutionInput, BeginScheduledOutcome, SkippedTimesInput, SkippedTimesOutcome } from './run-types';
 
@@ -32,6 +39,7 @@ export interface ScheduledRunDeps {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+const LOOK_BACK_MS = 31 * 86_400_000;
 
 /**
  * Scheduled and backfilled runs: one per process and local day (the day's claim), a late start
@@ -59,6 +67,7 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
       }
 
       const ledger = ledgerFor(process, schedule, input);
+      if (input.trigger === 'schedule') await recordUnstartedTimes(ledger, process, nominal);
       const runFor = input.trigger === 'schedule' ? await settleLateStart(ledger, nominal) : nominal;
       if (runFor === undefined) return { kind: 'missed', reason: ledger.lastReason };
       const runInput = { ...input, logicalTime: iso(runFor) };
@@ -108,6 +117,26 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
       return (await dayClaim(orm, process.processId, ledger.dateOf(last))) ? {} : { runFor: iso(last) };
     },
   };
+
+  /**
+   * The times since the ledger's last one (and since the process last changed, so an old schedule's
+   * times are not read with the new one; at most a month back) that Temporal never started.
+   */
+  async function recordUnstartedTimes(ledger: Ledger, process: AutomatedProcess, nominal: number): Promise<void> {
+    const previous = await lastLedgeredBefore(orm, ledger.processId, nominal);
+    if (previous === undefined) return;
+    const from = Math.max(previous, process.updatedAt.getTime(), nominal - LOOK_BACK_MS);
+    const times = firingTimesBetween(ledger.zone, ledger.schedule, from + 1, nominal - 1);
+    const known = await ledgeredTimes(orm, ledger.processId, times);
+    for (const time of times.filter((t) => !known.has(t))) {
+      await ledger.record(
+        time,
+        'missed',
+        'Temporal did not start it: the schedule was paused, or Temporal was unavailable for longer than the catch-up window',
+        null,
+      );
+    }
+  }
 
   /** A run that starts after its day has ended: that day is missed; today runs if its time has come. */
   async function settleLateStart(ledger: Ledger, nominal: number): Promise<number | undefined> {

@@ -157,6 +157,33 @@ describe('one scheduled run per process and local day', () => {
     expect((await ledger(process.processId)).map((r) => r.outcome)).toEqual(['skipped', 'ran']);
   }, 60_000);
 
+  it('records the times Temporal never started since the last one (paused, or Temporal down past the catch-up window)', async () => {
+    const { zone, hour, minute, today } = afternoonZone();
+    const process = await insertProcess(db.orm, { timezone: zone, hour, minute });
+    const dayOf = (offset: number) => firingOn(zone, addDays(today, offset), { hour, minute });
+    await sql(db.orm, `UPDATE automated_processes SET updated_at = now() - interval '10 days' WHERE process_id = ?`, [
+      process.processId,
+    ]);
+    await sql(
+      db.orm,
+      `INSERT INTO automated_process_nominal_times (process_id, nominal_time, local_date, trigger, outcome, execution_id, workflow_id)
+       VALUES (?, ?, ?, 'schedule', 'ran', ?, 'earlier')`,
+      [process.processId, new Date(dayOf(-3)).toISOString(), formatLocalDate(addDays(today, -3)), randomUUID()],
+    );
+    worker = await startWorker(temporal, db.orm);
+
+    await (await startScheduled('rescheduleRemainingTasks', process.name, dayOf(0))).result();
+
+    const rows = await ledger(process.processId);
+    expect(rows.map((r) => [r.local_date, r.outcome])).toEqual([
+      [formatLocalDate(addDays(today, -3)), 'ran'],
+      [formatLocalDate(addDays(today, -2)), 'missed'],
+      [formatLocalDate(addDays(today, -1)), 'missed'],
+      [formatLocalDate(today), 'ran'],
+    ]);
+    expect(rows[1]!.reason).toMatch(/schedule was paused, or Temporal was unavailable/);
+  });
+
   it('with a broken stored zone fails at once naming the field, and opens no row', async () => {
     const process = await insertProcess(db.orm, { timezone: 'UTC' });
     await sql(
