@@ -7,8 +7,12 @@ import { openServicesWhenReachable } from '../platform/services';
 import { syncProcessesAndSchedules } from '../temporal/reconcile';
 import { requireSetting } from '../platform/temporal';
 import { createProcessWorker } from '../worker/create-worker';
+import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
 
-/** The worker: migrates, reconciles schedules with the database, then runs workflows and activities. */
+/**
+ * The worker: migrates, reconciles schedules with the database, then runs workflows and activities,
+ * reconciling again once a day so each schedule's calendar reaches over a year ahead.
+ */
 async function run(): Promise<void> {
   loadEnvFiles();
   const config = loadConfig(process.env, PROCESS_REGISTRY);
@@ -32,7 +36,15 @@ async function run(): Promise<void> {
     });
     logger.info(`Automated process worker started on task queue "${config.taskQueue}"`);
     logger.info(`Temporal Web UI: ${config.temporalUiUrl}/namespaces/${config.temporalNamespace}/schedules`);
-    await worker.run();
+    const stopRefreshing = refreshSchedulesPeriodically(
+      () => syncProcessesAndSchedules(services, config, logger),
+      logger,
+    );
+    try {
+      await worker.run();
+    } finally {
+      await stopRefreshing();
+    }
     logger.info('Automated process worker stopped');
   } finally {
     await connection.close();

@@ -5,10 +5,34 @@ import { createHash, randomUUID } from 'node:crypto';
  * "<task queue>:<process name>" (deployments sharing a namespace on different task queues keep
  * apart), and each of its workflows is that id, a dash and what makes the run unique. Temporal
  * itself appends the nominal time to scheduled runs ("…:reschedule_remaining_tasks-2026-12-01T04:00:00Z");
- * manual runs get "-manual-<id>".
+ * manual runs get "-manual-<id>"; a backfill's runs "-backfill-<instant>", in Temporal's form, and the
+ * backfill itself (the workflow running them in turn) "-backfill-run-<id>".
  */
 export function scheduleIdFor(processName: string, { taskQueue }: { readonly taskQueue: string }): string {
   return `${taskQueue}:${processName}`;
+}
+
+/** A backfill's workflow, and each of its runs' in the order of `times`. */
+export interface BackfillIds {
+  readonly workflowId: string;
+  readonly runWorkflowIds: readonly string[];
+}
+
+/**
+ * The run for an instant has one id whichever backfill asks for it, so two backfills covering the
+ * same day never run it at once: the second finds it running (and says so). The backfill's own id
+ * is fresh: two backfills of overlapping ranges are two requests.
+ */
+export function backfillIds(
+  processName: string,
+  settings: { readonly taskQueue: string },
+  times: readonly number[],
+): BackfillIds {
+  const base = `${scheduleIdFor(processName, settings)}-backfill-`;
+  return {
+    workflowId: `${base}run-${randomUUID()}`,
+    runWorkflowIds: times.map((t) => base + new Date(t).toISOString().replace(/\.000Z$/, 'Z')),
+  };
 }
 
 /** Which workflow and execution row a manual run gets. */

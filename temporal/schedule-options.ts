@@ -4,13 +4,14 @@ import type { Schedule } from '../config/schedule';
 import type { AutomatedProcess } from '../db/entities';
 import type { ProcessDefinition } from '../processes/definition';
 import type { ProcessRunInput } from '../workflows/run-and-record';
+import { firingCalendars, firingHorizon, horizonText } from './firing-calendar';
 import { scheduleIdFor } from './ids';
 import { PROCESS_SEARCH_ATTRIBUTE } from '../platform/search-attributes';
 
 /** Marks schedules this service owns (with the task queue), so reload never deletes anyone else's. */
 export const MANAGED_BY = 'behflow-processes';
 /** Bump when the shape of what we create changes, so reload updates every schedule once. */
-const SCHEDULE_FORMAT = 2;
+const SCHEDULE_FORMAT = 3;
 
 export const PROCESS_KEY = defineSearchAttributeKey(PROCESS_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
 
@@ -21,11 +22,15 @@ export interface ScheduleSettings {
 
 export type ScheduledProcess = Pick<AutomatedProcess, 'name' | 'description' | 'isEnabled'>;
 
-/** Everything that, when changed, requires the schedule's spec or action to be updated. */
+/**
+ * Everything that, when changed, requires the schedule's spec or action to be updated; the horizon
+ * of its calendar too, which moves once a month (`now` is when the schedule is written).
+ */
 export function scheduleFingerprint(
   definition: ProcessDefinition,
   schedule: Schedule,
   settings: ScheduleSettings,
+  now: number = Date.now(),
 ): string {
   return JSON.stringify({
     format: SCHEDULE_FORMAT,
@@ -35,25 +40,29 @@ export function scheduleFingerprint(
     minute: schedule.minute,
     timezone: schedule.timezone,
     catchupWindowMinutes: settings.catchupWindowMinutes,
+    horizon: horizonText(firingHorizon(now)),
   });
 }
 
 /**
- * The Temporal Schedule a time-based process should have: daily at hour:minute in its zone, SKIP on
- * overlap; its pause state comes from scheduleState.
+ * The Temporal Schedule a time-based process should have: once each local day at hour:minute in its
+ * zone by the firing rule (gap forward, fold once at the earlier instant), as UTC calendar entries
+ * over the horizon (firing-calendar.ts); SKIP on overlap; its pause state comes from scheduleState.
  */
 export function desiredSchedule(
   process: ScheduledProcess,
   schedule: Schedule,
   definition: ProcessDefinition,
   settings: ScheduleSettings,
+  now: number = Date.now(),
 ): Omit<ScheduleOptions, 'state'> {
   const input: ProcessRunInput = { processName: process.name };
   return {
     scheduleId: scheduleIdFor(process.name, settings),
     spec: {
-      calendars: [{ hour: schedule.hour, minute: schedule.minute, comment: `daily at ${hhmm(schedule)}` }],
-      timezone: schedule.timezone,
+      calendars: firingCalendars(schedule, firingHorizon(now)),
+      // The entries are the rule's instants already: a zone here would bring back its gaps and folds.
+      timezone: 'UTC',
     },
     action: {
       type: 'startWorkflow',
@@ -62,7 +71,7 @@ export function desiredSchedule(
       workflowId: scheduleIdFor(process.name, settings),
       taskQueue: settings.taskQueue,
       args: [input],
-      memo: { process: process.name, scheduleFingerprint: scheduleFingerprint(definition, schedule, settings) },
+      memo: { process: process.name, scheduleFingerprint: scheduleFingerprint(definition, schedule, settings, now) },
       typedSearchAttributes: [{ key: PROCESS_KEY, value: process.name }],
       staticSummary: `${process.name} at ${hhmm(schedule)} ${schedule.timezone}`,
     },

@@ -1,11 +1,4 @@
-import {
-  ScheduleNotFoundError,
-  ScheduleOverlapPolicy,
-  type Client,
-  type ScheduleDescription,
-  type ScheduleHandle,
-} from '@temporalio/client';
-import { msNumberToTs, tsToMs } from '@temporalio/common/lib/time';
+import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { Schedule } from '../config/schedule';
 import type { ProcessDefinition } from '../processes/definition';
 import { scheduleIdFor } from './ids';
@@ -93,35 +86,4 @@ async function describeOrUndefined(handle: ScheduleHandle): Promise<ScheduleDesc
     if (err instanceof ScheduleNotFoundError) return undefined;
     throw err;
   }
-}
-
-/**
- * Runs the schedule's times in [start, end] (both included) one after another (BUFFER_ALL), as the
- * schedule would have. The times are Temporal's own answer for the schedule as it is, so they are
- * exactly the runs to come. Undefined when the process has no schedule.
- */
-export async function backfillSchedule(
-  client: Client,
-  processName: string,
-  settings: Pick<ScheduleSettings, 'taskQueue'>,
-  range: { readonly start: number; readonly end: number },
-): Promise<{ times: number[]; paused: boolean } | undefined> {
-  const scheduleId = scheduleIdFor(processName, settings);
-  const handle = client.schedule.getHandle(scheduleId);
-  const described = await describeOrUndefined(handle);
-  if (!described) return undefined;
-  // Temporal's query excludes the start, backfill includes it: ask from a millisecond earlier.
-  const response = await client.workflowService.listScheduleMatchingTimes({
-    namespace: client.options.namespace,
-    scheduleId,
-    startTime: msNumberToTs(range.start - 1),
-    endTime: msNumberToTs(range.end),
-  });
-  const times = (response.startTime ?? []).map((t) => tsToMs(t));
-  if (times.length > 0) {
-    await handle.backfill([
-      { start: new Date(range.start), end: new Date(range.end), overlap: ScheduleOverlapPolicy.BUFFER_ALL },
-    ]);
-  }
-  return { times, paused: described.state.paused };
 }

@@ -7,9 +7,9 @@
  * instant can stand for two dates: it fires once.
  */
 
-import { addDays, type LocalDate } from './local-date';
+import { addDays, epochDayOf, SECONDS_PER_DAY, utcMidnightMs, type LocalDate } from './local-date';
 import { resolveWallTime } from './wall-time';
-import { localDateAt } from './zone-offset';
+import { localDateAt, offsetSecondsAt } from './zone-offset';
 
 export interface DailyTime {
   readonly hour: number;
@@ -27,12 +27,36 @@ export function firingTimesBetween(zone: string, time: DailyTime, fromMs: number
   const times: number[] = [];
   // A local date's instant can lie a little before or after its own date's span in UTC, so look
   // one date beyond each end.
-  const last = addDays(localDateAt(zone, toMs), 1);
-  for (let date = addDays(localDateAt(zone, fromMs), -1); !isAfter(date, last); date = addDays(date, 1)) {
-    const at = firingOn(zone, date, time);
+  const first = addDays(localDateAt(zone, fromMs), -1);
+  const days = epochDayOf(addDays(localDateAt(zone, toMs), 1)) - epochDayOf(first) + 1;
+  const quietOffset = quietOffsets(zone, first, days);
+  const secondsOfDay = time.hour * 3600 + time.minute * 60;
+  for (let i = 0; i < days; i++) {
+    const date = addDays(first, i);
+    const offset = quietOffset(i);
+    const at = offset === undefined ? firingOn(zone, date, time) : utcMidnightMs(date) + (secondsOfDay - offset) * 1000;
     if (at >= fromMs && at <= toMs && times[times.length - 1] !== at) times.push(at);
   }
   return times;
+}
+
+/**
+ * Resolving a date finds its transitions with a few dozen Intl calls, too many for the years of
+ * dates a schedule's calendar covers. Most dates have no transition within two days of their UTC
+ * midnight (what resolveWallTime searches), and then their one offset is the answer: one daily
+ * sample each tells them apart. A change undone between two samples would go unseen, but a zone's
+ * consecutive transitions are days apart (see zone-transitions.ts), so five equal samples around a
+ * date mean none touched it. Other dates (undefined here) take the full rule.
+ */
+function quietOffsets(zone: string, first: LocalDate, days: number): (index: number) => number | undefined {
+  const firstSample = (epochDayOf(first) - 2) * SECONDS_PER_DAY;
+  const samples: number[] = [];
+  for (let k = 0; k < days + 4; k++) samples.push(offsetSecondsAt(zone, (firstSample + k * SECONDS_PER_DAY) * 1000));
+  return (index) => {
+    const offset = samples[index];
+    for (let k = index + 1; k <= index + 4; k++) if (samples[k] !== offset) return undefined;
+    return offset;
+  };
 }
 
 /** The first firing instant strictly after `afterMs`. */
@@ -49,8 +73,4 @@ export function lastFiringAtOrBefore(zone: string, time: DailyTime, atMs: number
     const at = firingOn(zone, date, time);
     if (at <= atMs) return at;
   }
-}
-
-function isAfter(a: LocalDate, b: LocalDate): boolean {
-  return a.year !== b.year ? a.year > b.year : a.month !== b.month ? a.month > b.month : a.day > b.day;
 }

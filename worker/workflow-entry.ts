@@ -3,16 +3,21 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProcessDefinition } from '../processes/definition';
 
+/** Workflows of the service itself, bundled whatever the registry: backfills run any process. */
+const SERVICE_WORKFLOW_MODULES = [require.resolve('../workflows/backfill-runs')];
+
 /**
- * The module the worker bundles as its workflow code: every registered process's workflow module,
- * re-exported, so a process added to the registry is bundled with no list to keep. Written once per
- * distinct registry (its name is the hash of what it exports) under node_modules/.cache, where the
- * bundler resolves @temporalio/workflow as it does for workflows/.
+ * The module the worker bundles as its workflow code: every registered process's workflow module
+ * and the service's own, re-exported, so a process added to the registry is bundled with no list to
+ * keep. Written once per distinct registry (its name is the hash of what it exports) under
+ * node_modules/.cache, where the bundler resolves @temporalio/workflow as it does for workflows/.
  */
 const ENTRY_DIR = path.resolve(__dirname, '..', 'node_modules', '.cache', 'behflow-processes');
 
 export function registeredWorkflowsPath(registry: readonly ProcessDefinition[]): string {
-  const modules = [...new Set(registry.map((definition) => definition.workflow.module))].sort();
+  const modules = [
+    ...new Set([...registry.map((definition) => definition.workflow.module), ...SERVICE_WORKFLOW_MODULES]),
+  ].sort();
   const source = modules.map((module) => `export * from ${JSON.stringify(module)};\n`).join('');
   const hash = createHash('sha256').update(source).digest('hex').slice(0, 16);
   const file = path.join(ENTRY_DIR, `workflows-${hash}.ts`);

@@ -81,7 +81,9 @@ export const BackfillBody = Type.Object(
   },
   {
     additionalProperties: false,
-    description: `The schedule's times from start to end, both included; at most ${MAX_BACKFILL_DAYS} days, not in the future`,
+    description:
+      `The schedule's times from start to end, both included (one per local day, as the schedule fires); ` +
+      `at most ${MAX_BACKFILL_DAYS} days, not in the future`,
   },
 );
 export type BackfillBody = Static<typeof BackfillBody>;
@@ -89,15 +91,24 @@ export type BackfillBody = Static<typeof BackfillBody>;
 export const BackfillAccepted = Type.Object({
   process_name: ProcessName,
   schedule_id: Type.String(),
+  workflow_id: Type.Union([Type.String(), Type.Null()], {
+    description: 'The backfill workflow running the times one after another; null when no time falls in the range',
+  }),
   start: Timestamp,
   end: Timestamp,
   overlap: Type.Literal('BUFFER_ALL', { description: 'The runs go one after another, never overlapping' }),
-  count: Type.Integer({ description: "How many of the schedule's times fall in the range: the runs to come" }),
+  count: Type.Integer({
+    description:
+      "How many of the schedule's times fall in the range (the firing rule's: a time in a DST gap moves " +
+      'forward by the gap, one in a fold runs once, at the earlier instant): the runs to come',
+  }),
   times: Type.Array(Type.String(), {
     description: `The first ${MAX_BACKFILL_TIMES_LISTED} of those times, in the process zone with offset`,
   }),
   times_truncated: Type.Boolean(),
-  web_ui_url: Type.String({ description: 'The schedule in the Temporal Web UI' }),
+  web_ui_url: Type.String({
+    description: 'The backfill workflow in the Temporal Web UI (the schedule when nothing was started)',
+  }),
   message: Type.String(),
 });
 export type BackfillAccepted = Static<typeof BackfillAccepted>;

@@ -7,6 +7,7 @@ import { reconcileSchedules } from '../../temporal/reconcile';
 import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { firingTimeOf } from '../helpers/schedule-spec';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -49,9 +50,7 @@ async function expectDatabaseAndTemporalAgree(): Promise<void> {
     const described = await schedule(row.name).describe();
     expect({
       name: row.name,
-      timezone: described.spec.timezone,
-      hour: described.spec.calendars?.[0]?.hour?.[0]?.start,
-      minute: described.spec.calendars?.[0]?.minute?.[0]?.start,
+      ...firingTimeOf(described),
       paused: described.state.paused,
     }).toEqual({
       name: row.name,
@@ -153,7 +152,7 @@ describe('creating a process', () => {
       enabled: true,
     });
     const described = await schedule(TEAM.name).describe();
-    expect(described.spec.timezone).toBe('Europe/London');
+    expect(firingTimeOf(described).timezone).toBe('Europe/London');
     expect(described.action).toMatchObject({
       workflowType: 'rescheduleRemainingTasks',
       args: [{ processName: TEAM.name }],

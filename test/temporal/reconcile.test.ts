@@ -10,6 +10,7 @@ import { createLogger } from '../../platform/logger';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { firingTimeOf } from '../helpers/schedule-spec';
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const ARCHIVE = 'archive_completed_tasks';
@@ -131,14 +132,13 @@ describe('reconciling Temporal schedules with the rows', () => {
     expect(report.created.sort()).toEqual([ARCHIVE, RESCHEDULE]);
 
     const described = await schedule(RESCHEDULE).describe();
-    expect(described.spec.calendars).toEqual([
-      expect.objectContaining({
-        hour: [{ start: 7, end: 7, step: 1 }],
-        minute: [{ start: 30, end: 30, step: 1 }],
-        second: [{ start: 0, end: 0, step: 1 }],
-      }),
-    ]);
-    expect(described.spec.timezone).toBe('Asia/Tehran');
+    expect(firingTimeOf(described)).toEqual({ hour: 7, minute: 30, timezone: 'Asia/Tehran' });
+    // In UTC: 07:30 in Tehran (+03:30) is 04:00.
+    expect(described.spec.calendars?.[0]).toMatchObject({
+      hour: [{ start: 4, end: 4, step: 1 }],
+      minute: [{ start: 0, end: 0, step: 1 }],
+      second: [{ start: 0, end: 0, step: 1 }],
+    });
     expect(described.policies).toMatchObject({ overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: 180 * 60 * 1000 });
     expect(described.action).toMatchObject({
       type: 'startWorkflow',
@@ -175,8 +175,7 @@ describe('reconciling Temporal schedules with the rows', () => {
     await setRow(RESCHEDULE, `schedule_config = '{"hour": 6, "minute": 45, "timezone": "America/New_York"}'`);
     expect((await reconcile()).updated).toEqual([RESCHEDULE]);
     const described = await schedule(RESCHEDULE).describe();
-    expect(described.spec.timezone).toBe('America/New_York');
-    expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 6, end: 6, step: 1 }] });
+    expect(firingTimeOf(described)).toEqual({ hour: 6, minute: 45, timezone: 'America/New_York' });
     await setRow(RESCHEDULE, `schedule_config = '{"hour": 7, "minute": 30, "timezone": "Asia/Tehran"}'`);
     expect((await reconcile()).updated).toEqual([RESCHEDULE]);
   });

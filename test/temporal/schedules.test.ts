@@ -3,6 +3,7 @@ import { scheduleIdFor } from '../../temporal/ids';
 import { DISABLED_NOTE } from '../../temporal/schedule-options';
 import { syncSchedule } from '../../temporal/schedules';
 import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { firingTimeOf } from '../helpers/schedule-spec';
 
 const definition = PROCESS_REGISTRY[0]!;
 const SCHEDULE = { hour: 7, minute: 30, timezone: 'Asia/Tehran' };
@@ -66,7 +67,7 @@ describe("a process's schedule in Temporal", () => {
     const handle = temporal.client.schedule.getHandle(scheduleIdFor('one_write', temporal));
     const paused = await handle.describe();
     expect(paused.state).toMatchObject({ paused: true, note: DISABLED_NOTE });
-    expect(paused.spec.calendars?.[0]?.hour).toEqual([{ start: 8, end: 8, step: 1 }]);
+    expect(firingTimeOf(paused)).toEqual({ ...SCHEDULE, hour: 8 });
 
     expect(await sync(process, { ...SCHEDULE, hour: 8 }, { paused: false, note: 'back to work' })).toEqual([
       'unpaused',

@@ -1,5 +1,5 @@
 import { firingOn, firingTimesBetween, lastFiringAtOrBefore, nextFiringAfter } from '../../time/firing-times';
-import { localDateAt, parseLocalDate } from '../../time';
+import { addDays, formatLocalDate, localDateAt, parseLocalDate } from '../../time';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const at = (text: string) => Date.parse(text);
@@ -58,5 +58,31 @@ describe('the firing rule: once per local day, gaps forward, folds at the earlie
     expect(iso(lastFiringAtOrBefore('America/New_York', time, at('2026-03-08T07:29:59Z')))).toBe(
       '2026-03-07T07:30:00.000Z',
     );
+  });
+
+  it.each([
+    ['America/New_York', '2026-01-01', '2026-12-31', 2, 30],
+    ['Australia/Lord_Howe', '2026-01-01', '2026-12-31', 1, 45],
+    ['Pacific/Apia', '2011-06-01', '2012-05-31', 10, 0], // skipped 2011-12-30
+    ['Pacific/Kiritimati', '1994-10-01', '1995-03-31', 0, 30], // skipped 1994-12-31
+    ['America/Caracas', '2007-12-01', '2007-12-31', 2, 45], // half an hour back
+    ['America/Caracas', '2016-04-15', '2016-05-15', 2, 45], // half an hour forward
+    ['Europe/Dublin', '1916-01-01', '1916-12-31', 2, 10], // Dublin Mean Time (-00:25:21), then DST
+    ['Asia/Manila', '1844-12-01', '1845-01-31', 12, 0], // crossed the date line
+  ])('%s from %s to %s at %i:%i: the same as resolving each day in full', (zone, from, to, hour, minute) => {
+    const time = { hour, minute };
+    const fromMs = at(`${from}T00:00:00Z`);
+    const toMs = at(`${to}T23:59:59Z`);
+    const naive: number[] = [];
+    const last = localDateAt(zone, toMs);
+    for (
+      let date = addDays(localDateAt(zone, fromMs), -1);
+      formatLocalDate(date) <= formatLocalDate(addDays(last, 1));
+    ) {
+      const instant = firingOn(zone, date, time);
+      if (instant >= fromMs && instant <= toMs && naive[naive.length - 1] !== instant) naive.push(instant);
+      date = addDays(date, 1);
+    }
+    expect(firingTimesBetween(zone, time, fromMs, toMs).map(iso)).toEqual(naive.map(iso));
   });
 });

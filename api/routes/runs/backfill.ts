@@ -15,9 +15,11 @@ export default async function backfillRoutes(fastify: FastifyInstance): Promise<
         tags: ['runs'],
         summary: "Run the schedule's past times in a range",
         description:
-          "Temporal runs each of the schedule's times from start to end (both included) as that time's run, " +
-          `one after another, never overlapping (BUFFER_ALL). The range is at most ${MAX_BACKFILL_DAYS} days ` +
-          'and not in the future. 409 for a process without a schedule.',
+          "Runs each of the schedule's times from start to end (both included) as that time's run, with " +
+          "trigger 'backfill', one after another, never overlapping. The times follow the schedule's firing " +
+          'rule: one per local day, a time in a DST gap moved forward by the gap, one in a fold once at the ' +
+          `earlier instant. The range is at most ${MAX_BACKFILL_DAYS} days and not in the future. ` +
+          '409 for a process without a schedule.',
         params: NameParams,
         body: BackfillBody,
         response: {

@@ -1,7 +1,7 @@
 import { TriggerType } from '../../../db/entities';
 import { findLiveProcess } from '../../../processes/catalog';
+import { startBackfill } from '../../../temporal/backfills';
 import { scheduleIdFor } from '../../../temporal/ids';
-import { backfillSchedule } from '../../../temporal/schedules';
 import { formatIsoWithOffset } from '../../../time';
 import { ApiError, badRequest, notFound } from '../../errors';
 import {
@@ -10,7 +10,7 @@ import {
   type BackfillAccepted,
   type BackfillBody,
 } from '../../schemas/runs';
-import { scheduleUiUrl } from '../../views/links';
+import { scheduleUiUrl, workflowUiUrl } from '../../views/links';
 import type { RunDeps } from './trigger';
 
 const DAY_MS = 86_400_000;
@@ -34,9 +34,10 @@ export function checkBackfillRange(body: BackfillBody, now: number): { start: nu
 }
 
 /**
- * POST /processes/:name/backfill: Temporal runs the schedule's times from start to end (both
- * included), one after another (BUFFER_ALL), as the schedule would have. The count and the times
- * are Temporal's own answer for the schedule as it is, so they are exactly the runs to come.
+ * POST /processes/:name/backfill: the firing rule's times from start to end (both included), one
+ * per local day as the schedule fires them (a gap's time forward, a fold's once), each run in turn
+ * by a backfill workflow and recorded with trigger 'backfill'. The times come from the process
+ * row, not the Temporal schedule, so any past range works, also before the schedule's calendar.
  */
 export async function backfillRuns(
   deps: RunDeps,
@@ -47,8 +48,8 @@ export async function backfillRuns(
   const range = checkBackfillRange(body, now);
   const entry = await findLiveProcess(deps.orm.em.fork(), deps.registry, name);
   if (!entry) throw notFound('process', name);
-  const { process } = entry;
-  if (!entry.definition) {
+  const { process, definition } = entry;
+  if (!definition) {
     throw new ApiError(
       409,
       'NO_IMPLEMENTATION',
@@ -66,31 +67,31 @@ export async function backfillRuns(
   }
 
   const scheduleId = scheduleIdFor(process.name, deps.config);
-  const started = await backfillSchedule(deps.client, process.name, deps.config, range);
-  if (!started) {
-    throw new ApiError(
-      409,
-      'SCHEDULE_MISSING',
-      `process "${name}" has no Temporal schedule "${scheduleId}" to backfill; ` +
-        'restart the worker or run "npm run schedules:reload" to create it',
-    );
-  }
-  const { times, paused } = started;
+  const { times, workflow } = await startBackfill(deps.client, {
+    processName: process.name,
+    schedule,
+    workflowType: definition.workflow.type,
+    taskQueue: deps.config.taskQueue,
+    range,
+  });
   return {
     process_name: process.name,
     schedule_id: scheduleId,
+    workflow_id: workflow?.workflowId ?? null,
     start: new Date(range.start).toISOString(),
     end: new Date(range.end).toISOString(),
     overlap: 'BUFFER_ALL',
     count: times.length,
     times: times.slice(0, MAX_BACKFILL_TIMES_LISTED).map((t) => formatIsoWithOffset(schedule.timezone, t)),
     times_truncated: times.length > MAX_BACKFILL_TIMES_LISTED,
-    web_ui_url: scheduleUiUrl(deps.config, scheduleId),
-    message:
-      times.length === 0
-        ? 'no time of the schedule falls in that range; nothing was started'
-        : `${times.length} run(s) will start one after another, each as its scheduled time's run` +
-          (paused ? ' (the schedule is paused, which stops only its own runs, not a backfill)' : '') +
-          `; GET /processes/${process.name}/executions shows them`,
+    web_ui_url: workflow
+      ? workflowUiUrl(deps.config, workflow.workflowId, workflow.runId)
+      : scheduleUiUrl(deps.config, scheduleId),
+    message: workflow
+      ? `${times.length} run(s) will start one after another, one per local day at the schedule's time ` +
+        "(trigger 'backfill')" +
+        (process.isEnabled ? '' : ' (the process is disabled, which stops only its schedule, not a backfill)') +
+        `; GET /processes/${process.name}/executions shows them`
+      : 'no time of the schedule falls in that range; nothing was started',
   };
 }
