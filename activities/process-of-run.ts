@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { canonicalTimeZone } from '../config/parse';
+import { knownTimeZone } from '../config/parse';
 import { InvalidProcessConfigError } from '../config/process-config';
 import { parseSchedule, processZone, TIME_ZONE_RULE, type Schedule } from '../config/schedule';
 import { AutomatedProcess, TriggerType } from '../db/entities';
@@ -34,7 +34,7 @@ export async function loadProcess(em: EntityManager, name: string, defaultTimezo
   // Runs only when triggered: a zone is all its row needs, and Behflow's rows may hold just that.
   const timezone = processZone(process.scheduleConfig, defaultTimezone);
   failOnBadConfig(() => {
-    if (!canonicalTimeZone(timezone)) throw new InvalidProcessConfigError('schedule_config.timezone', TIME_ZONE_RULE);
+    if (!knownTimeZone(timezone)) throw new InvalidProcessConfigError('schedule_config.timezone', TIME_ZONE_RULE);
   });
   return { process, schedule: null, timezone };
 }

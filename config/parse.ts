@@ -24,22 +24,29 @@ export function integerInRange(env: Env, name: string, fallback: number, min: nu
   return Number(value);
 }
 
-/** Returns the canonical IANA name, so "asia/tehran" and "Asia/Tehran" configure the same zone. */
-export function canonicalTimeZone(zone: string): string | undefined {
+/**
+ * The zone's name as given when Intl knows it, else undefined. Not ICU's canonical name, which is
+ * often a legacy alias (Asia/Kolkata is "Asia/Calcutta", Europe/Kyiv "Europe/Kiev"): only the
+ * letters' case is corrected when the name is that one's (asia/tehran is Asia/Tehran), since
+ * Temporal looks zones up by exact name.
+ */
+export function knownTimeZone(zone: string): string | undefined {
+  let canonical: string;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
     return undefined;
   }
+  return canonical.toLowerCase() === zone.toLowerCase() ? canonical : zone;
 }
 
 export function timeZone(env: Env, name: string, fallback: string): string {
   const value = raw(env, name) ?? fallback;
-  const canonical = canonicalTimeZone(value);
-  if (canonical === undefined) {
+  const known = knownTimeZone(value);
+  if (known === undefined) {
     throw new ConfigError(name, 'must be an IANA time zone such as "Asia/Tehran" or "UTC"', value);
   }
-  return canonical;
+  return known;
 }
 
 export function url(env: Env, name: string, protocols: readonly string[]): string | undefined {

@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
-import { canonicalTimeZone } from './parse';
+import { knownTimeZone } from './parse';
 import { InvalidProcessConfigError, readObject } from './process-config';
 
 export const TIME_ZONE_RULE = 'must be an IANA time zone such as "Asia/Tehran" or "UTC"';
@@ -22,8 +22,8 @@ export type Schedule = Static<typeof ScheduleSchema>;
 export const SCHEDULE_FIELDS = Object.keys(ScheduleSchema.properties) as (keyof Schedule)[];
 
 /**
- * Checks a schedule against ScheduleSchema and returns it with the zone's canonical name, so
- * "asia/tehran" and "Asia/Tehran" are one zone. Throws InvalidProcessConfigError naming the field
+ * Checks a schedule against ScheduleSchema and returns it with its zone as given (knownTimeZone:
+ * Asia/Kolkata stays Asia/Kolkata; "asia/tehran" becomes "Asia/Tehran"). Throws InvalidProcessConfigError naming the field
  * (`${field}.hour`…) and the rule. `ignoreUnknownKeys`: for rows, which Behflow's own code or SQL
  * may have written with keys of their own; the API refuses them.
  */
@@ -35,7 +35,7 @@ export function parseSchedule(raw: unknown, field: string, options: { ignoreUnkn
   const error = Value.Errors(ScheduleSchema, value).First();
   if (error) throw new InvalidProcessConfigError(`${field}${error.path.replaceAll('/', '.')}`, ruleOf(error));
   const schedule = value as Schedule;
-  const timezone = canonicalTimeZone(schedule.timezone);
+  const timezone = knownTimeZone(schedule.timezone);
   if (!timezone) throw new InvalidProcessConfigError(`${field}.timezone`, TIME_ZONE_RULE);
   return { hour: schedule.hour, minute: schedule.minute, timezone };
 }

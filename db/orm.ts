@@ -1,4 +1,4 @@
-import { MikroORM, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import { MikroORM, PostgreSqlDriver, type EntityManager } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from './migrations';
@@ -34,8 +34,28 @@ export async function initORM(databaseUrl: string, options: OrmOptions = {}): Pr
   });
 }
 
-/** Arbitrary but fixed keys of the advisory locks that serialise what several workers starting at once do. */
-export const LOCK_KEYS = { migrations: 7_316_402_113, processRows: 7_316_402_114 } as const;
+/**
+ * Arbitrary but fixed keys of the advisory locks that serialise what several workers starting at once do.
+ * `schedules`: a reload of the Temporal schedules holds it alone, API writes share it (holdSharedLock).
+ */
+export const LOCK_KEYS = { migrations: 7_316_402_113, processRows: 7_316_402_114, schedules: 7_316_402_115 } as const;
+
+/** PostgreSQL's lock_not_available: a lock wait ran past lock_timeout. */
+export const LOCK_TIMEOUT_CODE = '55P03';
+
+/**
+ * Inside a transaction: waits at most `waitMs` for the shared side of the advisory lock `key`, held
+ * until the transaction ends. The wait bound stays for the rest of the transaction, so its row locks
+ * are bounded too; a wait past it fails with LOCK_TIMEOUT_CODE.
+ */
+export async function holdSharedLock(em: EntityManager, key: number, waitMs: number): Promise<void> {
+  await em.execute(`SET LOCAL lock_timeout = '${Math.max(1, Math.round(waitMs))}ms'`);
+  await em.execute('SELECT pg_advisory_xact_lock_shared(?)', [key]);
+}
+
+export function isLockTimeout(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === LOCK_TIMEOUT_CODE;
+}
 
 /**
  * Runs `work` while holding a session advisory lock, taken on a connection of its own (so the pool

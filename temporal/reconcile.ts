@@ -2,17 +2,18 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
 import { InvalidProcessConfigError } from '../config/process-config';
 import { TriggerType } from '../db/entities';
-import type { Orm } from '../db/orm';
+import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
 import type { Logger } from '../platform/logger';
 import type { Services } from '../platform/services';
-import { listLiveProcesses } from '../processes/catalog';
+import { listLiveProcesses, type CatalogEntry } from '../processes/catalog';
 import type { ProcessDefinition } from '../processes/definition';
 import { ensureProcessRows } from '../processes/process-rows';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { formatIsoWithOffset } from '../time';
 import { scheduleIdFor } from './ids';
 import { MANAGED_BY, type ScheduleSettings } from './schedule-options';
-import { describeSchedule, syncSchedule, type SyncOutcome } from './schedules';
+import { RELOAD_DEADLINE_MS, withTemporalDeadline } from './deadline';
+import { describeSchedule, syncEntrySchedule, UnknownZoneError, type SyncOutcome } from './schedules';
 
 export interface ReconcileDeps {
   readonly orm: Orm;
@@ -26,10 +27,16 @@ export type ReconcileReport = Record<SyncOutcome | 'deleted' | 'invalid', string
 
 /**
  * The seed's reload_schedules: makes Temporal's schedules match the automated_processes rows.
- * Creates missing schedules, updates changed ones, pauses disabled ones, deletes orphans we own.
- * Idempotent: a second run reports everything unchanged.
+ * Creates missing schedules, updates changed ones, pauses disabled ones and ones whose stored
+ * schedule breaks the rules (with a note saying why), deletes orphans we own. Idempotent: a second
+ * run reports everything unchanged. Holds the schedules lock for its whole run, so an API write
+ * (which shares it) never lands between its reading the rows and acting on them.
  */
 export async function reconcileSchedules(deps: ReconcileDeps): Promise<ReconcileReport> {
+  return withAdvisoryLock(deps.orm, LOCK_KEYS.schedules, () => reconcileLocked(deps));
+}
+
+async function reconcileLocked(deps: ReconcileDeps): Promise<ReconcileReport> {
   const { orm, client, registry, settings, logger } = deps;
   const report: ReconcileReport = {
     created: [],
@@ -46,34 +53,59 @@ export async function reconcileSchedules(deps: ReconcileDeps): Promise<Reconcile
   const wanted = new Set<string>();
   const scheduled: { name: string; timezone: string }[] = [];
 
-  for (const { process, implementation, definition, schedule } of entries) {
+  for (const read of entries) {
+    const { process, implementation, definition } = read;
     // A row that exists keeps its schedule even when it cannot be updated now (bad config).
     wanted.add(scheduleIdFor(process.name, settings));
     if (!definition) {
       logger.warn(`No implementation "${implementation}" is registered for automated process "${process.name}"`);
       report.invalid.push(process.name);
-    } else if (schedule === null || schedule instanceof InvalidProcessConfigError) {
-      const why = schedule?.message ?? 'schedule_config is missing';
-      logger.error(`Automated process "${process.name}" has a bad schedule: ${why}`);
-      report.invalid.push(process.name);
-    } else {
-      for (const outcome of await syncSchedule(client, process, schedule, definition, settings)) {
-        report[outcome].push(process.name);
-      }
-      if (process.isEnabled) scheduled.push({ name: process.name, timezone: schedule.timezone });
+      continue;
     }
+    const sync = (entry: CatalogEntry) =>
+      withTemporalDeadline(
+        client,
+        () => syncEntrySchedule(client, entry, settings, undefined, { refuseUnknownZone: true }),
+        RELOAD_DEADLINE_MS,
+      );
+    let { schedule } = read;
+    let outcomes: SyncOutcome[] | undefined;
+    if (schedule !== null && !(schedule instanceof Error)) {
+      const synced = await sync(read).catch(refusedZoneAsInvalid);
+      if (synced instanceof InvalidProcessConfigError) schedule = synced;
+      else outcomes = synced;
+    }
+    if (schedule === null || schedule instanceof Error) {
+      const why = schedule?.message ?? 'schedule_config is missing';
+      logger.error(`Automated process "${process.name}" has a bad schedule, so its schedule is paused: ${why}`);
+      report.invalid.push(process.name);
+      outcomes = (await sync({ ...read, schedule }))?.filter((outcome) => outcome !== 'unchanged');
+    } else if (process.isEnabled) {
+      scheduled.push({ name: process.name, timezone: schedule.timezone });
+    }
+    for (const outcome of outcomes ?? []) report[outcome].push(process.name);
   }
 
   for await (const summary of client.schedule.list()) {
     const memo = summary.memo ?? {};
     const owned = memo.managedBy === MANAGED_BY && memo.taskQueue === settings.taskQueue;
     if (!owned || wanted.has(summary.scheduleId)) continue;
-    await client.schedule.getHandle(summary.scheduleId).delete();
+    await withTemporalDeadline(
+      client,
+      () => client.schedule.getHandle(summary.scheduleId).delete(),
+      RELOAD_DEADLINE_MS,
+    );
     report.deleted.push(String(memo.process ?? summary.scheduleId));
   }
 
   await logScheduledJobs(client, settings, scheduled, logger);
   return report;
+}
+
+/** A zone Temporal refuses, as the field of the row it breaks (then paused like any other bad field). */
+function refusedZoneAsInvalid(err: unknown): InvalidProcessConfigError {
+  if (err instanceof UnknownZoneError) return new InvalidProcessConfigError('schedule_config.timezone', err.rule);
+  throw err;
 }
 
 /** Process rows from the registry and the settings, then schedules from the rows: what every start does. */
@@ -102,7 +134,12 @@ async function logScheduledJobs(
 ): Promise<void> {
   logger.info(`Scheduled jobs: ${jobs.length}`);
   for (const job of jobs) {
-    const next = (await describeSchedule(client, job.name, settings))?.info.nextActionTimes[0];
+    const described = await withTemporalDeadline(
+      client,
+      () => describeSchedule(client, job.name, settings),
+      RELOAD_DEADLINE_MS,
+    );
+    const next = described?.info.nextActionTimes[0];
     const when = next ? formatIsoWithOffset(job.timezone, next.getTime()).replace('T', ' ') : 'none';
     logger.info(`  - ${job.name}: next run at ${when}`);
   }

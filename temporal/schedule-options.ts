@@ -86,29 +86,69 @@ export function desiredSchedule(
 
 export const DISABLED_NOTE = 'Paused: the process is disabled (automated_processes.is_enabled = false)';
 const ENABLED_NOTE = 'Resumed: the process is enabled';
+/** How the note of a pause for a broken schedule_config begins (brokenScheduleNote: the field is the row's). */
+const BROKEN_NOTE_PREFIX = 'Paused: schedule_config';
 
 export interface ScheduleState {
   readonly paused: boolean;
   readonly note?: string;
 }
 
+/** The note of the pause a row whose stored schedule breaks the rules gets: why, and how to repair it. */
+export function brokenScheduleNote(processName: string, why: { field: string; rule: string }): string {
+  return `Paused: ${why.field} ${why.rule}; PATCH /processes/${processName} to repair`;
+}
+
+/**
+ * Whether a pause is one this service made for a reason that an enabled, valid row undoes: a disabled
+ * row (DISABLED_NOTE), a broken schedule_config, or the API's pause (its note, `apiPauseNote`, is kept
+ * in automated_process_registrations while it stands). A pause from the Web UI or CLI is none of these.
+ */
+function isOwnPause(note: string | undefined, apiPauseNote: string | null | undefined): boolean {
+  if (note === undefined) return false;
+  return note === DISABLED_NOTE || note.startsWith(BROKEN_NOTE_PREFIX) || (!!apiPauseNote && note === apiPauseNote);
+}
+
 /**
  * The pause state a schedule should have. An explicit pause or resume (the API's, with its note)
- * wins; otherwise a disabled row pauses it, and an enabled row undoes only a pause made for a disabled
- * row: a pause from the Web UI or CLI stays, with its note.
+ * wins; otherwise a disabled row pauses it, and an enabled row undoes only this service's own pauses
+ * (isOwnPause): one made in the Web UI or CLI stays, with its note. So is_enabled set in the database
+ * wins over a pause made through the API, not over one made by hand.
  */
 export function scheduleState(
   process: ScheduledProcess,
   current: ScheduleState | undefined,
   explicit: ScheduleState | undefined,
+  apiPauseNote?: string | null,
 ): ScheduleState {
   if (explicit) return explicit;
   if (!current)
     return process.isEnabled
       ? { paused: false, note: process.description ?? undefined }
       : { paused: true, note: DISABLED_NOTE };
-  if (!process.isEnabled) return current.paused ? current : { paused: true, note: DISABLED_NOTE };
-  if (current.paused && current.note === DISABLED_NOTE) return { paused: false, note: ENABLED_NOTE };
+  if (!process.isEnabled) {
+    const keep = current.paused && !current.note?.startsWith(BROKEN_NOTE_PREFIX);
+    return keep ? current : { paused: true, note: DISABLED_NOTE };
+  }
+  if (current.paused && isOwnPause(current.note, apiPauseNote)) return { paused: false, note: ENABLED_NOTE };
+  return current;
+}
+
+/**
+ * The pause state of the schedule of a row whose stored schedule breaks the rules: paused with
+ * `note` (brokenScheduleNote) instead of firing on the old spec. A pause standing for a reason that
+ * still holds (a disabled row's, an explicit one, one made by hand) keeps its own note.
+ */
+export function brokenScheduleState(
+  process: ScheduledProcess,
+  current: ScheduleState,
+  explicit: ScheduleState | undefined,
+  apiPauseNote: string | null | undefined,
+  note: string,
+): ScheduleState {
+  if (explicit?.paused) return explicit;
+  if (!current.paused) return { paused: true, note };
+  if (process.isEnabled && isOwnPause(current.note, apiPauseNote)) return { paused: true, note };
   return current;
 }
 

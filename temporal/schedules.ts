@@ -1,8 +1,13 @@
 import { ScheduleNotFoundError, type Client, type ScheduleDescription, type ScheduleHandle } from '@temporalio/client';
 import type { Schedule } from '../config/schedule';
+import { TriggerType } from '../db/entities';
+import type { CatalogEntry } from '../processes/catalog';
 import type { ProcessDefinition } from '../processes/definition';
+import { withTemporalDeadline } from './deadline';
 import { scheduleIdFor } from './ids';
 import {
+  brokenScheduleNote,
+  brokenScheduleState,
   desiredSchedule,
   scheduleFingerprint,
   scheduleState,
@@ -17,9 +22,66 @@ export type SyncOutcome = 'created' | 'updated' | 'paused' | 'unpaused' | 'uncha
 const UNCHANGED = Symbol('unchanged');
 
 /**
+ * Temporal refused the schedule's zone. Intl (which checks zones first) is case-insensitive about
+ * aliases and Temporal is not: "asia/kolkata" passes the one and not the other.
+ */
+export class UnknownZoneError extends Error {
+  readonly rule = 'is not a time zone Temporal knows (its names are case-sensitive, e.g. "Asia/Kolkata")';
+  constructor(readonly zone: string) {
+    super(`unknown time zone ${zone}`);
+    this.name = 'UnknownZoneError';
+  }
+}
+
+function refusedZone(err: unknown): boolean {
+  // The schedule client turns INVALID_ARGUMENT into a TypeError carrying the server's message.
+  return err instanceof TypeError && /unknown time zone/i.test(err.message);
+}
+
+/**
+ * Makes one process's Temporal schedule match its catalog entry: syncSchedule for a valid schedule;
+ * for a time-based row whose stored schedule breaks the rules, its schedule (if any) paused with a
+ * note naming the field (pauseBrokenSchedule), so it stops firing on the old spec until repaired.
+ * Undefined when there is nothing this service can do: no implementation registered, or manual only.
+ */
+export async function syncEntrySchedule(
+  client: Client,
+  entry: Pick<CatalogEntry, 'process' | 'definition' | 'schedule' | 'registration'>,
+  settings: ScheduleSettings,
+  explicit?: ScheduleState,
+  options: { refuseUnknownZone?: boolean } = {},
+): Promise<SyncOutcome[] | undefined> {
+  const { process, definition, schedule } = entry;
+  const apiPauseNote = entry.registration?.apiPauseNote;
+  if (!definition) return undefined;
+  if (schedule instanceof Error || (schedule === null && process.triggerType === TriggerType.TimeBased)) {
+    const why = schedule ?? { field: 'schedule_config', rule: 'is missing' };
+    return pauseBrokenSchedule(
+      client,
+      process,
+      brokenScheduleNote(process.name, why),
+      settings,
+      explicit,
+      apiPauseNote,
+    );
+  }
+  if (schedule === null) return undefined;
+  try {
+    return await syncSchedule(client, process, schedule, definition, settings, explicit, apiPauseNote);
+  } catch (err) {
+    // The API refuses the zone it was given (options.refuseUnknownZone); a stored one is paused like any bad field.
+    if (!(err instanceof UnknownZoneError) || options.refuseUnknownZone) throw err;
+    const why = { field: 'schedule_config.timezone', rule: err.rule };
+    const note = brokenScheduleNote(process.name, why);
+    return pauseBrokenSchedule(client, process, note, settings, explicit, apiPauseNote);
+  }
+}
+
+/**
  * Makes one process's Temporal schedule match its row, with one describe and at most one write:
  * creates it, or updates its spec, action and pause state together. `explicit` is a pause or resume
- * asked for now (with its note); without it the row's is_enabled decides (scheduleState).
+ * asked for now (with its note); without it the row's is_enabled decides (scheduleState, which undoes
+ * the API's own pause, `apiPauseNote`, when the row is enabled). Bounded by the Temporal deadline.
  */
 export async function syncSchedule(
   client: Client,
@@ -28,27 +90,60 @@ export async function syncSchedule(
   definition: ProcessDefinition,
   settings: ScheduleSettings,
   explicit?: ScheduleState,
+  apiPauseNote?: string | null,
 ): Promise<SyncOutcome[]> {
   const options = desiredSchedule(process, schedule, definition, settings);
   const fingerprint = scheduleFingerprint(definition, schedule, settings);
   let outcomes: SyncOutcome[] = [];
   try {
     // update() describes the schedule, lets us decide from what it holds, then writes once.
-    await client.schedule.getHandle(options.scheduleId).update((current) => {
-      const state = scheduleState(process, current.state, explicit);
-      if (memoFingerprint(current) !== fingerprint) outcomes.push('updated');
-      if (state.paused !== current.state.paused) outcomes.push(state.paused ? 'paused' : 'unpaused');
-      const noteChanged = state.paused && (state.note ?? '') !== (current.state.note ?? '');
-      if (outcomes.length === 0 && !noteChanged) throw UNCHANGED;
-      return { ...options, state };
-    });
+    await withTemporalDeadline(client, () =>
+      client.schedule.getHandle(options.scheduleId).update((current) => {
+        outcomes = [];
+        const state = scheduleState(process, current.state, explicit, apiPauseNote);
+        if (memoFingerprint(current) !== fingerprint) outcomes.push('updated');
+        if (state.paused !== current.state.paused) outcomes.push(state.paused ? 'paused' : 'unpaused');
+        const noteChanged = state.paused && (state.note ?? '') !== (current.state.note ?? '');
+        if (outcomes.length === 0 && !noteChanged) throw UNCHANGED;
+        return { ...options, state };
+      }),
+    );
   } catch (err) {
     if (err === UNCHANGED) return ['unchanged'];
+    if (refusedZone(err)) throw new UnknownZoneError(schedule.timezone);
     if (!(err instanceof ScheduleNotFoundError)) throw err;
-    await client.schedule.create({ ...options, state: scheduleState(process, undefined, explicit) });
+    await withTemporalDeadline(client, () =>
+      client.schedule.create({ ...options, state: scheduleState(process, undefined, explicit, apiPauseNote) }),
+    ).catch((created: unknown) => {
+      throw refusedZone(created) ? new UnknownZoneError(schedule.timezone) : created;
+    });
     outcomes = ['created'];
   }
   return outcomes.length > 0 ? outcomes : ['updated'];
+}
+
+/**
+ * Pauses the schedule of a row whose stored schedule cannot be read, with `note` saying why
+ * (brokenScheduleState keeps a pause that stands for another reason). A missing schedule stays
+ * missing: there is no valid spec to create it with.
+ */
+async function pauseBrokenSchedule(
+  client: Client,
+  process: ScheduledProcess,
+  note: string,
+  settings: ScheduleSettings,
+  explicit: ScheduleState | undefined,
+  apiPauseNote: string | null | undefined,
+): Promise<SyncOutcome[]> {
+  const handle = client.schedule.getHandle(scheduleIdFor(process.name, settings));
+  return withTemporalDeadline(client, async () => {
+    const described = await describeOrUndefined(handle);
+    if (!described) return ['unchanged'];
+    const state = brokenScheduleState(process, described.state, explicit, apiPauseNote, note);
+    if (state.paused === described.state.paused && state.note === described.state.note) return ['unchanged'];
+    await handle.pause(state.note);
+    return [described.state.paused ? 'updated' : 'paused'];
+  });
 }
 
 /** Deletes a process's schedule; a schedule that is already gone is fine. */
@@ -58,7 +153,7 @@ export async function deleteSchedule(
   settings: ScheduleSettings,
 ): Promise<boolean> {
   try {
-    await client.schedule.getHandle(scheduleIdFor(processName, settings)).delete();
+    await withTemporalDeadline(client, () => client.schedule.getHandle(scheduleIdFor(processName, settings)).delete());
     return true;
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) return false;
@@ -72,7 +167,9 @@ export async function describeSchedule(
   processName: string,
   settings: ScheduleSettings,
 ): Promise<ScheduleDescription | undefined> {
-  return describeOrUndefined(client.schedule.getHandle(scheduleIdFor(processName, settings)));
+  return withTemporalDeadline(client, () =>
+    describeOrUndefined(client.schedule.getHandle(scheduleIdFor(processName, settings))),
+  );
 }
 
 function memoFingerprint(described: ScheduleDescription): unknown {

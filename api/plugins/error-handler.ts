@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { isLockTimeout } from '../../db/orm';
 import { unreachableServer } from '../../platform/connection-failures';
 import { ApiError } from '../errors';
 
@@ -65,6 +66,16 @@ export default fp(
         request.log.warn({ err }, 'input the database refused');
         const rule = 'holds a value PostgreSQL cannot store or compare';
         return reply.code(400).send(badInput('INVALID_INPUT', 'input', rule));
+      }
+      if (isLockTimeout(err)) {
+        // A lock wait past its bound (holdSharedLock): the database is busy, not broken.
+        request.log.warn({ err }, 'lock wait timed out');
+        return reply.code(503).send({
+          statusCode: 503,
+          code: 'BUSY',
+          error: 'Service Unavailable',
+          message: 'Another change is in progress; try again in a few seconds',
+        });
       }
       const dependency = unreachableServer(err);
       if (dependency) {

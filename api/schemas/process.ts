@@ -46,7 +46,17 @@ export const ProcessView = Type.Object(
     description: Type.Union([Type.String(), Type.Null()]),
     implementation: Type.String(),
     trigger_type: Type.String(),
-    schedule: Type.Union([ScheduleBody, Type.Null()]),
+    schedule: Type.Union([
+      ScheduleBody,
+      Type.Null(),
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'schedule_config as stored, when it breaks the rules (schedule_error says how)',
+      }),
+    ]),
+    schedule_error: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Why the stored schedule_config cannot be used (its schedule is paused until a PATCH repairs it), or null',
+    }),
     config: Type.Record(Type.String(), Type.Unknown()),
     enabled: Type.Boolean(),
     paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),

@@ -16,7 +16,7 @@ const RECENT_RUNS = 5;
 
 /** A process as the API shows it: its row, its schedule's live state in Temporal, its recent runs. */
 export async function toProcessView(deps: AppDeps, em: EntityManager, entry: CatalogEntry): Promise<ProcessView> {
-  const { process } = entry;
+  const { process, schedule } = entry;
   const scheduleId =
     process.scheduleConfig && entry.definition ? scheduleIdFor(process.name, scheduleSettings(deps.config)) : null;
   const [described, recent, notRun] = await Promise.all([
@@ -28,19 +28,15 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     ),
     countNotRun(em, process.processId),
   ]);
-  const zone = processZone(process.scheduleConfig, deps.config.timezone);
+  // A stored zone that breaks the rules is no zone to show times in.
+  const zone = schedule instanceof Error ? deps.config.timezone : processZone(schedule, deps.config.timezone);
   return {
     name: process.name,
     description: process.description ?? null,
     implementation: entry.implementation,
     trigger_type: process.triggerType,
-    schedule: process.scheduleConfig
-      ? {
-          hour: process.scheduleConfig.hour,
-          minute: process.scheduleConfig.minute,
-          timezone: process.scheduleConfig.timezone,
-        }
-      : null,
+    schedule: schedule instanceof Error ? storedObject(process.scheduleConfig) : schedule,
+    schedule_error: schedule instanceof Error ? schedule.message : null,
     config: process.processConfig ?? {},
     enabled: process.isEnabled,
     paused: described?.state.paused ?? !process.isEnabled,
@@ -57,6 +53,11 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     updated_at: process.updatedAt.toISOString(),
     last_executed_at: process.lastExecutedAt?.toISOString() ?? null,
   };
+}
+
+/** schedule_config as stored, when it is an object at all (schedule_error says what is wrong with it). */
+function storedObject(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? { ...value } : null;
 }
 
 function nextRuns(described: ScheduleDescription | undefined, zone: string): string[] {

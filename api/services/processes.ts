@@ -1,29 +1,39 @@
 import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { InvalidProcessConfigError } from '../../config/process-config';
 import { parseSchedule, type Schedule } from '../../config/schedule';
 import { AutomatedProcess, ProcessRegistration, TriggerType } from '../../db/entities';
+import { holdSharedLock, isLockTimeout, LOCK_KEYS } from '../../db/orm';
+import { unreachableServer } from '../../platform/connection-failures';
 import { findLiveProcess, listLiveProcesses, type CatalogEntry } from '../../processes/catalog';
 import type { ProcessDefinition } from '../../processes/definition';
 import { defaultScheduleFor } from '../../processes/schedule-defaults';
+import { ensureTemporalAnswers } from '../../temporal/deadline';
 import { DISABLED_NOTE, type ScheduleState } from '../../temporal/schedule-options';
-import { deleteSchedule, syncSchedule } from '../../temporal/schedules';
+import { deleteSchedule, syncEntrySchedule, UnknownZoneError } from '../../temporal/schedules';
 import { scheduleSettings, type AppDeps } from '../deps';
 import { ApiError, badRequest, notFound } from '../errors';
 import type { CreateProcessBody, ProcessView, UpdateProcessBody } from '../schemas/process';
 import { toProcessView } from './process-view';
 
+/** How long a write waits for a reload of the schedules (or for another write to the same row). */
+export const WRITE_LOCK_WAIT_MS = 5_000;
+
 /**
  * Process management. Every change writes the database and Temporal together: the Temporal call
  * runs inside the database transaction, so a Temporal failure rolls the row back, and a failed
  * commit after Temporal changed is repaired by re-syncing the schedule from the committed row.
+ * Writes take turns: each shares the schedules lock, which a reload holds alone (reconcile.ts),
+ * and locks its row, so it reads what the last write committed and Temporal sees the writes in
+ * the order they commit.
  */
 export function processService(deps: AppDeps) {
   const settings = scheduleSettings(deps.config);
   const fork = () => deps.orm.em.fork();
 
-  async function requireLive(em: EntityManager, name: string): Promise<CatalogEntry> {
-    const entry = await findLiveProcess(em, deps.registry, name);
+  async function requireLive(em: EntityManager, name: string, lock = false): Promise<CatalogEntry> {
+    const entry = await findLiveProcess(em, deps.registry, name, { lock });
     if (!entry) throw notFound('process', name);
     return entry;
   }
@@ -33,34 +43,82 @@ export function processService(deps: AppDeps) {
     return toProcessView(deps, em, await requireLive(em, name));
   }
 
-  /** The process's schedule in Temporal made to match its row (and an explicit pause or resume). */
-  async function sync(
-    process: AutomatedProcess,
-    definition: ProcessDefinition | undefined,
-    schedule: CatalogEntry['schedule'],
-    explicit?: ScheduleState,
-  ) {
-    // A row whose stored schedule is broken keeps its Temporal schedule until it is fixed (as in reload).
-    if (!definition || !schedule || schedule instanceof Error) return;
-    await syncSchedule(deps.client, process, schedule, definition, settings, explicit);
-  }
-
-  /** After a failed request: make Temporal match whatever the database committed. */
-  async function repair(name: string): Promise<void> {
-    const entry = await findLiveProcess(fork(), deps.registry, name);
-    if (!entry) await deleteSchedule(deps.client, name, settings);
-    else await sync(entry.process, entry.definition, entry.schedule);
-  }
-
-  /** Runs a change; when it fails after Temporal was touched, repairs Temporal from the database. */
-  async function changing<T>(name: string, change: (touchTemporal: () => void) => Promise<T>): Promise<T> {
-    let touched = false;
+  /**
+   * The process's schedule in Temporal made to match its entry (and an explicit pause or resume).
+   * `given`: the schedule is the request's, so a zone Temporal refuses is the request's fault (400).
+   */
+  async function sync(entry: CatalogEntry, explicit?: ScheduleState, given = false): Promise<void> {
     try {
-      return await change(() => (touched = true));
+      await syncEntrySchedule(deps.client, entry, settings, explicit, { refuseUnknownZone: given });
     } catch (err) {
-      if (touched) await repair(name).catch(() => undefined);
+      if (err instanceof UnknownZoneError) throw badRequest('body.schedule.timezone', err.rule);
       throw err;
     }
+  }
+
+  /** The transaction of a write: the schedules lock shared, waiting at most WRITE_LOCK_WAIT_MS for a reload. */
+  function transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
+    return fork().transactional(async (em) => {
+      try {
+        await holdSharedLock(em, LOCK_KEYS.schedules, WRITE_LOCK_WAIT_MS);
+      } catch (err) {
+        if (!isLockTimeout(err)) throw err;
+        throw new ApiError(
+          503,
+          'SCHEDULES_RELOADING',
+          'The schedules are being reloaded (a worker is starting, or "npm run schedules:reload" is running); ' +
+            'try again in a few seconds',
+        );
+      }
+      return work(em);
+    });
+  }
+
+  /** After a failed request: make Temporal match whatever the database committed, taking turns as a write does. */
+  async function repair(name: string): Promise<void> {
+    await transaction(async (em) => {
+      const entry = await findLiveProcess(em, deps.registry, name, { lock: true });
+      if (!entry) await deleteSchedule(deps.client, name, settings);
+      else await sync(entry);
+    });
+  }
+
+  /**
+   * Runs a write; when it fails after Temporal was touched, repairs Temporal from the database (in
+   * the background when Temporal is what failed: the answer should not wait for a second deadline).
+   * Temporal is asked first, outside the transaction, so an outage fails every write within the
+   * deadline without each holding a connection of the pool for it.
+   */
+  async function write<T>(
+    name: string,
+    change: (em: EntityManager, touchTemporal: () => void) => Promise<T>,
+  ): Promise<T> {
+    await ensureTemporalAnswers(deps.client);
+    let touched = false;
+    try {
+      return await transaction((em) => change(em, () => (touched = true)));
+    } catch (err) {
+      if (touched) {
+        const repairing = repair(name).catch(() => undefined);
+        if (!unreachableServer(err)) await repairing;
+      }
+      if (isLockTimeout(err)) {
+        throw new ApiError(503, 'PROCESS_BUSY', `another change to process "${name}" is in progress; try again`);
+      }
+      throw err;
+    }
+  }
+
+  /** The row's registration, made for a row that has none (Behflow's own, or one written by SQL). */
+  function registrationOf(em: EntityManager, entry: CatalogEntry): ProcessRegistration {
+    return (
+      entry.registration ??
+      em.create(ProcessRegistration, {
+        processId: entry.process.processId,
+        implementation: entry.implementation,
+        displayName: entry.process.name,
+      })
+    );
   }
 
   return {
@@ -78,110 +136,117 @@ export function processService(deps: AppDeps) {
         body.schedule === undefined ? defaultScheduleFor(definition, deps.config) : validSchedule(body.schedule);
       const processConfig = body.config ?? definition.defaultProcessConfig;
       validConfig(definition, processConfig);
-      await changing(body.name, (touchTemporal) =>
-        fork().transactional(async (em) => {
-          if (await em.count(AutomatedProcess, { name: body.name })) {
-            throw new ApiError(409, 'NAME_TAKEN', `a process named "${body.name}" exists already`);
-          }
-          const process = em.create(AutomatedProcess, {
-            processId: randomUUID(),
-            name: body.name,
-            description: body.description ?? null,
-            triggerType: scheduleConfig ? TriggerType.TimeBased : TriggerType.Manual,
-            scheduleConfig,
-            processConfig,
-            isEnabled: body.enabled ?? true,
-          });
+      await write(body.name, async (em, touchTemporal) => {
+        if (await em.count(AutomatedProcess, { name: body.name })) throw nameTaken(body.name);
+        const process = em.create(AutomatedProcess, {
+          processId: randomUUID(),
+          name: body.name,
+          description: body.description ?? null,
+          triggerType: scheduleConfig ? TriggerType.TimeBased : TriggerType.Manual,
+          scheduleConfig,
+          processConfig,
+          isEnabled: body.enabled ?? true,
+        });
+        try {
           await em.flush();
-          em.create(ProcessRegistration, {
-            processId: process.processId,
-            implementation: definition.name,
-            displayName: body.name,
-          });
-          await em.flush();
-          touchTemporal();
-          await sync(process, definition, scheduleConfig);
-        }),
-      );
+        } catch (err) {
+          // Created by a concurrent request since the count: its commit is what this insert waited for.
+          if (err instanceof UniqueConstraintViolationException) throw nameTaken(body.name);
+          throw err;
+        }
+        const registration = em.create(ProcessRegistration, {
+          processId: process.processId,
+          implementation: definition.name,
+          displayName: body.name,
+        });
+        await em.flush();
+        touchTemporal();
+        const entry = { process, implementation: definition.name, definition, schedule: scheduleConfig, registration };
+        await sync(entry, undefined, body.schedule !== undefined);
+      });
       return view(body.name);
     },
 
     async update(name: string, body: UpdateProcessBody): Promise<ProcessView> {
-      const entry = await changing(name, (touchTemporal) =>
-        fork().transactional(async (em) => {
-          const entry = await requireLive(em, name);
-          const { process, definition } = entry;
-          let { schedule } = entry;
-          if (body.description !== undefined) process.description = body.description;
-          if (body.config !== undefined) {
-            if (definition) validConfig(definition, body.config);
-            process.processConfig = body.config;
+      const updated = await write(name, async (em, touchTemporal) => {
+        const entry = await requireLive(em, name, true);
+        const { process, definition, registration } = entry;
+        let { schedule } = entry;
+        if (body.description !== undefined) process.description = body.description;
+        if (body.config !== undefined) {
+          if (definition) validConfig(definition, body.config);
+          process.processConfig = body.config;
+        }
+        if (body.schedule !== undefined) {
+          if (!process.scheduleConfig) {
+            throw new ApiError(
+              409,
+              'NO_SCHEDULE',
+              `process "${name}" runs only when triggered; it has no schedule to change`,
+            );
           }
-          if (body.schedule !== undefined) {
-            if (!process.scheduleConfig) {
-              throw new ApiError(
-                409,
-                'NO_SCHEDULE',
-                `process "${name}" runs only when triggered; it has no schedule to change`,
-              );
-            }
-            // Onto the row's schedule as read (its own keys, if any, left out), or as stored when it is broken.
-            const base = schedule && !(schedule instanceof Error) ? schedule : process.scheduleConfig;
-            schedule = validSchedule({ ...base, ...body.schedule });
-            process.scheduleConfig = schedule;
-          }
-          const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
-          if (body.enabled !== undefined) process.isEnabled = body.enabled;
-          await em.flush();
-          touchTemporal();
-          // PATCH {"enabled": false} pauses for the row, as reload would; pause (with a note) is the operator's.
-          const explicit = enabledChanged
-            ? apiPause(process.isEnabled, process.isEnabled ? undefined : DISABLED_NOTE)
-            : undefined;
-          await sync(process, definition, schedule, explicit);
-          return entry;
-        }),
-      );
-      return toProcessView(deps, fork(), entry);
+          // Onto the row's schedule as read (its own keys, if any, left out), or as stored when it is broken.
+          const base = schedule && !(schedule instanceof Error) ? schedule : readableObject(process.scheduleConfig);
+          schedule = validSchedule({ ...base, ...body.schedule });
+          process.scheduleConfig = schedule;
+        }
+        const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
+        if (body.enabled !== undefined) process.isEnabled = body.enabled;
+        // PATCH {"enabled": false} pauses for the row, as reload would; pause (with a note) is the operator's.
+        if (enabledChanged && registration) registration.apiPauseNote = null;
+        await em.flush();
+        touchTemporal();
+        const explicit = enabledChanged
+          ? apiPause(process.isEnabled, process.isEnabled ? undefined : DISABLED_NOTE)
+          : undefined;
+        const next = { ...entry, schedule, registration };
+        await sync(next, explicit, body.schedule !== undefined);
+        return next;
+      });
+      return toProcessView(deps, fork(), updated);
     },
 
     async remove(name: string): Promise<void> {
-      await changing(name, (touchTemporal) =>
-        fork().transactional(async (em) => {
-          const { process, implementation } = await requireLive(em, name);
-          // History refers to the row, so it stays, renamed to free the name and marked deleted.
-          process.name = `${name}~deleted~${Date.now()}`;
-          process.isEnabled = false;
-          const registration = await em.findOne(ProcessRegistration, { processId: process.processId });
-          if (registration) registration.deletedAt = new Date();
-          else
-            em.create(ProcessRegistration, {
-              processId: process.processId,
-              implementation,
-              displayName: name,
-              deletedAt: new Date(),
-            });
-          await em.flush();
-          touchTemporal();
-          await deleteSchedule(deps.client, name, settings);
-        }),
-      );
+      await write(name, async (em, touchTemporal) => {
+        const entry = await requireLive(em, name, true);
+        const { process } = entry;
+        // History refers to the row, so it stays, renamed to free the name and marked deleted.
+        process.name = `${name}~deleted~${Date.now()}`;
+        process.isEnabled = false;
+        registrationOf(em, entry).deletedAt = new Date();
+        await em.flush();
+        touchTemporal();
+        await deleteSchedule(deps.client, name, settings);
+      });
     },
 
     async setEnabled(name: string, enabled: boolean, note: string | undefined): Promise<ProcessView> {
-      const entry = await changing(name, (touchTemporal) =>
-        fork().transactional(async (em) => {
-          const entry = await requireLive(em, name);
-          entry.process.isEnabled = enabled;
-          await em.flush();
-          touchTemporal();
-          await sync(entry.process, entry.definition, entry.schedule, apiPause(enabled, note));
-          return entry;
-        }),
-      );
-      return toProcessView(deps, fork(), entry);
+      const updated = await write(name, async (em, touchTemporal) => {
+        const entry = await requireLive(em, name, true);
+        const state = apiPause(enabled, note);
+        entry.process.isEnabled = enabled;
+        // The pause's note marks it as the API's, which is_enabled set in the database later undoes.
+        let { registration } = entry;
+        if (!enabled) (registration = registrationOf(em, entry)).apiPauseNote = state.note ?? null;
+        else if (registration) registration.apiPauseNote = null;
+        await em.flush();
+        touchTemporal();
+        const next = { ...entry, registration };
+        await sync(next, state);
+        return next;
+      });
+      return toProcessView(deps, fork(), updated);
     },
   };
+}
+
+function nameTaken(name: string): ApiError {
+  return new ApiError(409, 'NAME_TAKEN', `a process named "${name}" exists already`);
+}
+
+/** A stored schedule_config as a base for a PATCH: its keys when it is an object, none otherwise. */
+function readableObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
 /** A pause or resume asked for through the API, with its note (shown in the Web UI). */
@@ -200,7 +265,7 @@ function requireDefinition(registry: readonly ProcessDefinition[], implementatio
 }
 
 /** The body's schedule, by the one schedule schema; null (manual only) stays null. */
-function validSchedule(schedule: Schedule | null): Schedule | null {
+function validSchedule(schedule: unknown): Schedule | null {
   if (schedule === null) return null;
   try {
     return parseSchedule(schedule, 'body.schedule');

@@ -6,12 +6,14 @@ import { EntitySchema, OptionalProps } from '@mikro-orm/core';
  * renamed to free its name, because its execution history refers to it.
  */
 export class ProcessRegistration {
-  [OptionalProps]?: 'deletedAt';
+  [OptionalProps]?: 'deletedAt' | 'apiPauseNote';
   processId!: string;
   implementation!: string;
   /** The name the process had when it was deleted; shown with its history. */
   displayName!: string;
   deletedAt?: Date | null;
+  /** The note of the pause made through the API, while it stands (see scheduleState). */
+  apiPauseNote?: string | null;
 }
 
 export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
@@ -22,5 +24,6 @@ export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
     implementation: { type: 'string', length: 255 },
     displayName: { type: 'string', length: 255 },
     deletedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    apiPauseNote: { type: 'text', nullable: true },
   },
 });

@@ -190,6 +190,35 @@ describe('creating a process', () => {
     expect(res.json()).toMatchObject({ code: 'BODY_TOO_LARGE', field: 'body' });
   });
 
+  it("stores a zone as given (Asia/Kolkata, Europe/Kyiv), not as ICU's legacy alias, in the row and in Temporal", async () => {
+    const res = await inject('POST', '/processes', {
+      ...TEAM,
+      name: 'reschedule_team_india',
+      schedule: { hour: 9, minute: 0, timezone: 'Asia/Kolkata' },
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({ schedule: { timezone: 'Asia/Kolkata' } });
+    expect(res.json<{ next_runs: string[] }>().next_runs[0]).toMatch(/T09:00:00\+05:30$/);
+    const patched = await inject('PATCH', '/processes/reschedule_team_india', {
+      schedule: { timezone: 'Europe/Kyiv' },
+    });
+    expect(patched.json()).toMatchObject({ schedule: { timezone: 'Europe/Kyiv' } });
+    const [row] = await sql(api.db.orm, 'SELECT schedule_config FROM automated_processes WHERE name = ?', [
+      'reschedule_team_india',
+    ]);
+    expect(row).toEqual({ schedule_config: { hour: 9, minute: 0, timezone: 'Europe/Kyiv' } });
+    expect((await schedule('reschedule_team_india').describe()).spec.timezone).toBe('Europe/Kyiv');
+    // Intl takes an alias in any case, Temporal only as spelled: refused, naming the field, and nothing is left.
+    const lower = await inject('PATCH', '/processes/reschedule_team_india', { schedule: { timezone: 'asia/kolkata' } });
+    expect(lower.statusCode).toBe(400);
+    expect(lower.json()).toMatchObject({
+      field: 'body.schedule.timezone',
+      rule: expect.stringMatching(/case-sensitive/),
+    });
+    expect((await schedule('reschedule_team_india').describe()).spec.timezone).toBe('Europe/Kyiv');
+    expect((await inject('DELETE', '/processes/reschedule_team_india')).statusCode).toBe(204);
+  });
+
   it('creates a manual-only process with no schedule', async () => {
     const res = await inject('POST', '/processes', {
       name: 'archive_on_demand',

@@ -20,6 +20,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ BEHFLOW_TIMEZONE: 'america/new_york' }, []).timezone).toBe('America/New_York');
   });
 
+  it("keeps a zone's name as given, not ICU's legacy alias for it", () => {
+    const config = loadConfig(
+      { BEHFLOW_TIMEZONE: 'Europe/Kyiv', PROCESS_ARCHIVE_COMPLETED_TASKS_TIMEZONE: 'Asia/Kolkata' },
+      PROCESS_REGISTRY,
+    );
+    expect(config.timezone).toBe('Europe/Kyiv');
+    expect(config.processSchedules[RESCHEDULE]?.timezone).toBe('Europe/Kyiv');
+    expect(config.processSchedules[ARCHIVE]?.timezone).toBe('Asia/Kolkata');
+  });
+
   it("reads every process's PROCESS_<NAME>_* variables, and the seed's own names for the reschedule process", () => {
     const config = loadConfig(
       {

@@ -64,6 +64,7 @@ describe('migrations on an empty database', () => {
       'Migration20261126010000ProcessRegistrations',
       'Migration20261126020000ArchiveAudit',
       'Migration20261201000000DayLedger',
+      'Migration20261201010000ApiPauseNote',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -93,6 +94,7 @@ describe('migrations on an empty database', () => {
       'Migration20261126010000ProcessRegistrations',
       'Migration20261126020000ArchiveAudit',
       'Migration20261201000000DayLedger',
+      'Migration20261201010000ApiPauseNote',
     ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });

@@ -1,0 +1,43 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/client';
+
+/**
+ * How long one Temporal request (or a describe-and-write pair) may take. Writes make their Temporal
+ * calls inside a database transaction, so this bounds how long a connection of the pool is held when
+ * Temporal accepts connections but does not answer; a healthy server answers in milliseconds.
+ */
+export const TEMPORAL_DEADLINE_MS = 5_000;
+/** A reload's per-process bound: it holds no transaction, and a busy server may take a while to describe. */
+export const RELOAD_DEADLINE_MS = 30_000;
+
+/** The deadline an outer withTemporalDeadline chose: the calls inside keep it rather than set their own. */
+const chosen = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `work`, whose Temporal requests fail with DEADLINE_EXCEEDED `ms` from now (or at the deadline
+ * an enclosing call chose). A raw gRPC error (the service stubs throw those) comes out as a
+ * ServiceError, as the clients' own errors do, so the one classifier of connection failures
+ * (unreachableServer) recognises it.
+ */
+export async function withTemporalDeadline<T>(
+  client: Client,
+  work: () => Promise<T>,
+  ms: number = TEMPORAL_DEADLINE_MS,
+): Promise<T> {
+  const deadline = chosen.getStore() ?? Date.now() + ms;
+  try {
+    return await chosen.run(deadline, () => client.withDeadline(deadline, work));
+  } catch (err) {
+    if (isGrpcServiceError(err)) throw new ServiceError(`Temporal: ${err.details || err.message}`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Fails (as withTemporalDeadline does) unless Temporal answers a trivial request. Writes ask before
+ * they open a transaction: when Temporal is down they all fail within the deadline, together,
+ * without waiting for a connection of the pool behind writes that hold one.
+ */
+export async function ensureTemporalAnswers(client: Client): Promise<void> {
+  await withTemporalDeadline(client, () => client.workflowService.getSystemInfo({}));
+}

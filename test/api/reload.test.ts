@@ -1,0 +1,257 @@
+import type { Client, ScheduleHandle } from '@temporalio/client';
+import { PROCESS_REGISTRY } from '../../processes/registry';
+import { silentLogger } from '../../platform/logger';
+import { scheduleIdFor } from '../../temporal/ids';
+import { reconcileSchedules, type ReconcileReport } from '../../temporal/reconcile';
+import { DISABLED_NOTE } from '../../temporal/schedule-options';
+import { sql } from '../helpers/database';
+import { eventually } from '../helpers/temporal';
+import { AUTH, buildTestApi, type TestApi } from './helpers';
+
+let api: TestApi;
+beforeAll(async () => {
+  api = await buildTestApi();
+  await reload();
+});
+afterAll(async () => {
+  await api.close();
+});
+
+const RESCHEDULE = 'reschedule_remaining_tasks';
+
+function inject(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) {
+  return api.app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload }) });
+}
+
+/** `npm run schedules:reload`, with the client it is given. */
+function reload(client: Client = api.temporal.client): Promise<ReconcileReport> {
+  return reconcileSchedules({
+    orm: api.db.orm,
+    client,
+    registry: PROCESS_REGISTRY,
+    settings: { taskQueue: api.config.taskQueue, catchupWindowMinutes: 240 },
+    logger: silentLogger,
+  });
+}
+
+function handle(name: string) {
+  return api.temporal.client.schedule.getHandle(scheduleIdFor(name, api.config));
+}
+
+async function exists(name: string): Promise<boolean> {
+  return handle(name)
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+async function setRow(name: string, assignments: string) {
+  await sql(api.db.orm, `UPDATE automated_processes SET ${assignments} WHERE name = ?`, [name]);
+}
+
+/** A client whose schedule calls wait until `release` is called: a reload stopped in the middle of its run. */
+function stalledClient(real: Client) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let stalled!: () => void;
+  const reached = new Promise<void>((resolve) => (stalled = resolve));
+  const wrapHandle = (h: ScheduleHandle) =>
+    new Proxy(h, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        if (typeof value !== 'function') return value;
+        return async (...args: unknown[]) => {
+          stalled();
+          await released;
+          // The stall stands for a long reload, not a slow call: the call itself gets a deadline of its own.
+          return real.connection.withDeadline(Date.now() + 5_000, async () =>
+            (value as (...a: unknown[]) => unknown).apply(target, args),
+          );
+        };
+      },
+    });
+  const schedule = new Proxy(real.schedule, {
+    get: (target, prop, receiver) =>
+      prop === 'getHandle'
+        ? (id: string) => wrapHandle(target.getHandle(id))
+        : (Reflect.get(target, prop, receiver) as unknown),
+  });
+  const client = new Proxy(real, {
+    get: (target, prop, receiver) =>
+      prop === 'schedule' ? schedule : (Reflect.get(target, prop, receiver) as unknown),
+  });
+  return { client, release, reached };
+}
+
+/** Whether `promise` settles within `ms`. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
+async function listed(name: string): Promise<boolean> {
+  for await (const s of api.temporal.client.schedule.list()) {
+    if (s.scheduleId === scheduleIdFor(name, api.config)) return true;
+  }
+  return false;
+}
+
+describe('reload and API writes take turns', () => {
+  it('a process created during a reload keeps its schedule; one deleted during it does not get it back', async () => {
+    const doomed = 'zz_deleted_during_reload';
+    expect(
+      (
+        await inject('POST', '/processes', {
+          name: doomed,
+          implementation: RESCHEDULE,
+          schedule: { hour: 1, minute: 0, timezone: 'UTC' },
+        })
+      ).statusCode,
+    ).toBe(201);
+
+    const stalled = stalledClient(api.temporal.client);
+    const reloading = reload(stalled.client);
+    await stalled.reached; // the reload has read the rows and is syncing the first one
+
+    const created = inject('POST', '/processes', {
+      name: 'created_during_reload',
+      implementation: RESCHEDULE,
+      schedule: { hour: 2, minute: 0, timezone: 'UTC' },
+    });
+    const deleted = inject('DELETE', `/processes/${doomed}`);
+    if (await settlesWithin(Promise.all([created, deleted]), 1500)) {
+      // Not serialised: let the reload's listing see the new schedule, as it would a moment later.
+      await eventually(async () => ((await listed('created_during_reload')) ? true : undefined), 10_000);
+    }
+    stalled.release();
+    await reloading;
+    expect((await created).statusCode).toBe(201);
+    expect((await deleted).statusCode).toBe(204);
+
+    expect({ created: await exists('created_during_reload'), deleted: await exists(doomed) }).toEqual({
+      created: true,
+      deleted: false,
+    });
+  });
+
+  it('a write waiting longer than a few seconds for a reload answers 503 saying so', async () => {
+    const stalled = stalledClient(api.temporal.client);
+    const reloading = reload(stalled.client);
+    await stalled.reached;
+    const started = Date.now();
+    const res = await inject('PATCH', `/processes/${RESCHEDULE}`, { description: 'during a long reload' });
+    const waited = Date.now() - started;
+    stalled.release();
+    await reloading;
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toMatchObject({ statusCode: 503, code: 'SCHEDULES_RELOADING' });
+    expect(res.json<{ message: string }>().message).toMatch(/schedules are being reloaded/);
+    expect(waited).toBeLessThan(10_000);
+  });
+});
+
+describe('is_enabled set in the database and pauses', () => {
+  it('a process paused through the API and re-enabled in SQL is resumed by a reload', async () => {
+    expect((await inject('POST', `/processes/${RESCHEDULE}/pause`, { note: 'team offsite' })).statusCode).toBe(200);
+    expect((await handle(RESCHEDULE).describe()).state).toMatchObject({ paused: true, note: 'team offsite' });
+    await setRow(RESCHEDULE, 'is_enabled = true');
+
+    const report = await reload();
+
+    expect(report.unpaused).toEqual([RESCHEDULE]);
+    expect((await handle(RESCHEDULE).describe()).state.paused).toBe(false);
+  });
+
+  it('a pause made on the Temporal schedule itself, with the row enabled, stays', async () => {
+    await handle(RESCHEDULE).pause('by hand');
+    await reload();
+    expect((await handle(RESCHEDULE).describe()).state).toMatchObject({ paused: true, note: 'by hand' });
+    await handle(RESCHEDULE).unpause();
+  });
+
+  it('a pause by hand over an API pause stays when SQL re-enables the row', async () => {
+    await inject('POST', `/processes/${RESCHEDULE}/pause`, { note: 'team offsite' });
+    await handle(RESCHEDULE).pause('by hand, later');
+    await setRow(RESCHEDULE, 'is_enabled = true');
+    await reload();
+    expect((await handle(RESCHEDULE).describe()).state).toMatchObject({ paused: true, note: 'by hand, later' });
+    await inject('POST', `/processes/${RESCHEDULE}/resume`);
+  });
+});
+
+describe('a stored schedule_config that breaks the rules', () => {
+  const name = 'broken_by_sql';
+  const good = { hour: 6, minute: 30, timezone: 'Europe/Paris' };
+
+  beforeAll(async () => {
+    expect((await inject('POST', '/processes', { name, implementation: RESCHEDULE, schedule: good })).statusCode).toBe(
+      201,
+    );
+  });
+
+  it.each([
+    [`'{"hour": 7, "minute": 0, "timezone": "Mars/Olympus"}'`, 'schedule_config.timezone must be an IANA time zone'],
+    [`'{"hour": 25, "minute": 0, "timezone": "UTC"}'`, 'schedule_config.hour must be a whole number from 0 to 23'],
+    [`'{"hour": "7", "minute": 0, "timezone": "UTC"}'`, 'schedule_config.hour must be a whole number'],
+    [`'{"hour": 7, "timezone": "UTC"}'`, 'schedule_config.minute'],
+    [`'"07:30"'`, 'schedule_config must be a JSON object'],
+  ])('%s: GET and a PATCH of another field answer 200, naming the field', async (stored, why) => {
+    await setRow(name, `schedule_config = ${stored}::jsonb`);
+    const patched = await inject('PATCH', `/processes/${name}`, { description: 'still broken' });
+    const got = await inject('GET', `/processes/${name}`);
+    const listedAll = await inject('GET', '/processes');
+    expect([patched.statusCode, got.statusCode, listedAll.statusCode]).toEqual([200, 200, 200]);
+    expect(patched.json()).toMatchObject({ paused: true });
+    expect(patched.json<{ pause_note: string }>().pause_note).toContain(why);
+    expect(got.json<{ schedule_error: string }>().schedule_error).toContain(why);
+  });
+
+  it('reload pauses its schedule with a note saying why and how to repair it', async () => {
+    await setRow(name, `schedule_config = '{"hour": 7, "minute": 0, "timezone": "Mars/Olympus"}'`);
+    await handle(name).unpause();
+    const report = await reload();
+    expect(report.invalid).toContain(name);
+    const { state } = await handle(name).describe();
+    expect(state.paused).toBe(true);
+    expect(state.note).toMatch(
+      new RegExp(
+        `^Paused: schedule_config\\.timezone must be an IANA time zone .*; PATCH /processes/${name} to repair$`,
+      ),
+    );
+    expect((await reload()).paused).not.toContain(name); // and says so once
+  });
+
+  it('a PATCH keeping the bad zone answers 400 naming it; one with a good schedule repairs the row and the schedule', async () => {
+    const kept = await inject('PATCH', `/processes/${name}`, { schedule: { hour: 8 } });
+    expect(kept.statusCode).toBe(400);
+    expect(kept.json()).toMatchObject({ field: 'body.schedule.timezone' });
+
+    const fixed = await inject('PATCH', `/processes/${name}`, { schedule: { hour: 8, timezone: 'Europe/Paris' } });
+    expect(fixed.statusCode).toBe(200);
+    expect(fixed.json()).toMatchObject({ paused: false, schedule_error: null });
+    const [row] = await sql(api.db.orm, 'SELECT schedule_config FROM automated_processes WHERE name = ?', [name]);
+    expect(row).toEqual({ schedule_config: { hour: 8, minute: 0, timezone: 'Europe/Paris' } });
+    const described = await handle(name).describe();
+    expect(described.state.paused).toBe(false);
+    expect(described.spec.timezone).toBe('Europe/Paris');
+    expect(described.spec.calendars?.[0]?.hour).toEqual([{ start: 8, end: 8, step: 1 }]);
+  });
+
+  it('a disabled row, repaired, stays paused as disabled', async () => {
+    await setRow(name, `is_enabled = false, schedule_config = '{"hour": 7, "minute": 0, "timezone": "Mars/Olympus"}'`);
+    await inject('PATCH', `/processes/${name}`, { description: 'broken and disabled' });
+    const fixed = await inject('PATCH', `/processes/${name}`, { schedule: { timezone: 'UTC' } });
+    expect(fixed.statusCode).toBe(200);
+    expect((await handle(name).describe()).state).toMatchObject({ paused: true, note: DISABLED_NOTE });
+  });
+});
