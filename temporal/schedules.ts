@@ -92,8 +92,10 @@ export async function syncSchedule(
   explicit?: ScheduleState,
   apiPauseNote?: string | null,
 ): Promise<SyncOutcome[]> {
-  const options = desiredSchedule(process, schedule, definition, settings);
-  const fingerprint = scheduleFingerprint(definition, schedule, settings);
+  // One clock for both, so a sync at a month's turn cannot write one horizon and compare another.
+  const now = Date.now();
+  const options = desiredSchedule(process, schedule, definition, settings, now);
+  const fingerprint = scheduleFingerprint(definition, schedule, settings, now);
   let outcomes: SyncOutcome[] = [];
   try {
     // update() describes the schedule, lets us decide from what it holds, then writes once.
