@@ -93,14 +93,7 @@ export async function runAndRecord(
   if (begin.trigger !== 'manual' && patched(DAY_CLAIM_PATCH)) {
     return runForDays(begin, executionRows, openedAnswer, work);
   }
-  let opening: BeginExecutionOutcome;
-  try {
-    opening = await executionRows.beginExecution(begin);
-  } catch (err) {
-    openedAnswer.notOpened(describeFailure(err));
-    await answersDelivered();
-    throw err;
-  }
+  const opening: BeginExecutionOutcome = await opened(openedAnswer, executionRows.beginExecution(begin));
   if (opening.kind === 'skipped') {
     log.warn('Skipped: another run of this process is in progress', {
       process: input.processName,
@@ -141,14 +134,7 @@ async function runForDays(
   let waitMs = BUSY_WAIT_FIRST_MS;
   let last: { readonly result: ProcessRunOutcome } | { readonly error: unknown } | undefined;
   for (;;) {
-    let opening: BeginScheduledOutcome;
-    try {
-      opening = await executionRows.beginScheduledRun(begin);
-    } catch (err) {
-      openedAnswer.notOpened(describeFailure(err));
-      await answersDelivered();
-      throw err;
-    }
+    const opening: BeginScheduledOutcome = await opened(openedAnswer, executionRows.beginScheduledRun(begin));
     if (opening.kind === 'busy' && opening.wait) {
       await sleep(waitMs);
       waitMs = Math.min(waitMs * 2, BUSY_WAIT_MAX_MS);
@@ -190,6 +176,17 @@ async function runForDays(
     if (next.runFor === undefined) return settled(last);
     begin = { ...begin, executionId: uuid4(), logicalTime: next.runFor };
     waitMs = BUSY_WAIT_FIRST_MS;
+  }
+}
+
+/** The row's opening; when it fails, the executionOpened update is answered with why first. */
+async function opened<T>(answer: ExecutionOpenedAnswer, opening: Promise<T>): Promise<T> {
+  try {
+    return await opening;
+  } catch (err) {
+    answer.notOpened(describeFailure(err));
+    await answersDelivered();
+    throw err;
   }
 }
 
