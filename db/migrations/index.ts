@@ -2,10 +2,12 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000000BehflowSchema } from './Migration20261126000000BehflowSchema';
 import { Migration20261126010000ProcessRegistrations } from './Migration20261126010000ProcessRegistrations';
 import { Migration20261126020000ArchiveAudit } from './Migration20261126020000ArchiveAudit';
+import { Migration20261201020000AuditEveryMove } from './Migration20261201020000AuditEveryMove';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126000000BehflowSchema', class: Migration20261126000000BehflowSchema },
   { name: 'Migration20261126010000ProcessRegistrations', class: Migration20261126010000ProcessRegistrations },
   { name: 'Migration20261126020000ArchiveAudit', class: Migration20261126020000ArchiveAudit },
+  { name: 'Migration20261201020000AuditEveryMove', class: Migration20261201020000AuditEveryMove },
 ];

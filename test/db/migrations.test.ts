@@ -63,6 +63,7 @@ describe('migrations on an empty database', () => {
       'Migration20261126000000BehflowSchema',
       'Migration20261126010000ProcessRegistrations',
       'Migration20261126020000ArchiveAudit',
+      'Migration20261201020000AuditEveryMove',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -91,6 +92,7 @@ describe('migrations on an empty database', () => {
       'Migration20261126000000BehflowSchema',
       'Migration20261126010000ProcessRegistrations',
       'Migration20261126020000ArchiveAudit',
+      'Migration20261201020000AuditEveryMove',
     ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });
