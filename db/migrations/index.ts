@@ -3,6 +3,7 @@ import { Migration20261126000000BehflowSchema } from './Migration20261126000000B
 import { Migration20261126010000ProcessRegistrations } from './Migration20261126010000ProcessRegistrations';
 import { Migration20261126020000ArchiveAudit } from './Migration20261126020000ArchiveAudit';
 import { Migration20261201020000AuditEveryMove } from './Migration20261201020000AuditEveryMove';
+import { Migration20261201021000IdempotencyKeys } from './Migration20261201021000IdempotencyKeys';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -10,4 +11,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126010000ProcessRegistrations', class: Migration20261126010000ProcessRegistrations },
   { name: 'Migration20261126020000ArchiveAudit', class: Migration20261126020000ArchiveAudit },
   { name: 'Migration20261201020000AuditEveryMove', class: Migration20261201020000AuditEveryMove },
+  { name: 'Migration20261201021000IdempotencyKeys', class: Migration20261201021000IdempotencyKeys },
 ];

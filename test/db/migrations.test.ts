@@ -64,6 +64,7 @@ describe('migrations on an empty database', () => {
       'Migration20261126010000ProcessRegistrations',
       'Migration20261126020000ArchiveAudit',
       'Migration20261201020000AuditEveryMove',
+      'Migration20261201021000IdempotencyKeys',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -93,6 +94,7 @@ describe('migrations on an empty database', () => {
       'Migration20261126010000ProcessRegistrations',
       'Migration20261126020000ArchiveAudit',
       'Migration20261201020000AuditEveryMove',
+      'Migration20261201021000IdempotencyKeys',
     ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });
