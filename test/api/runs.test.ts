@@ -292,6 +292,8 @@ describe('POST /processes/:name/trigger', () => {
       post(`/processes/${ARCHIVE}/trigger`, { headers }),
     ]);
     const later = await post(`/processes/${ARCHIVE}/trigger?wait=true`, { headers });
+    // The replay answered at once: another key's run would meet this one still running.
+    await eventually(() => allFinished(ARCHIVE));
     const other = await post(`/processes/${ARCHIVE}/trigger?wait=true`, { headers: { 'idempotency-key': `${key}x` } });
 
     expect([a.statusCode, b.statusCode]).toEqual([202, 202]);
@@ -303,7 +305,6 @@ describe('POST /processes/:name/trigger', () => {
     expect(other.json().execution_id).not.toBe(a.json().execution_id);
     expect((await rows(ARCHIVE)).length).toBe(before + 2);
 
-    await eventually(() => allFinished(ARCHIVE));
     const replay = await post(`/processes/${ARCHIVE}/trigger`, { headers });
     expect({ status: replay.statusCode, body: replay.body }).toEqual({ status: 202, body: a.body });
     expect((await rows(ARCHIVE)).length).toBe(before + 2);
