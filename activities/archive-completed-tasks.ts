@@ -76,7 +76,7 @@ async function archiveBatch(
        RETURNING t.task_id
      ), audited AS (
        INSERT INTO automated_process_task_archives (execution_id, task_id)
-       SELECT ?, task_id FROM tagged ON CONFLICT DO NOTHING
+       SELECT ?, task_id FROM tagged
      )
      SELECT (SELECT task_id FROM batch ORDER BY task_id DESC LIMIT 1) AS last`,
     [...params, ...(after ? [after] : []), batchSize, ARCHIVED_TAG, ARCHIVED_TAG, executionId],

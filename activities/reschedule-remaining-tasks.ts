@@ -263,7 +263,8 @@ interface BatchOutcome {
  * One set-based statement: lock a batch of overdue tasks (within a window of pages, in page order,
  * or anywhere), move them to the day at their local time of day (wall times resolved as TC39
  * Temporal's 'compatible' does, via the day's offset segments computed in TypeScript), and write one
- * audit row per task, all in one commit.
+ * audit row per move, all in one commit. A task a user put back in the past since an earlier batch
+ * or attempt moved it is moved again and gets a second row: the key is the due date it moved from.
  */
 async function moveBatch(
   orm: Orm,
@@ -298,7 +299,7 @@ async function moveBatch(
        INSERT INTO automated_process_task_moves
               (execution_id, task_id, old_due_gregorian, new_due_gregorian, old_due_jalali, new_due_jalali)
        SELECT ?, task_id, old_due, new_due, old_jalali, new_jalali FROM moved
-       ON CONFLICT (execution_id, task_id) DO NOTHING
+       ON CONFLICT (execution_id, task_id, old_due_gregorian) DO NOTHING
        RETURNING 1
      )
      SELECT (SELECT count(*) FROM batch) AS selected, (SELECT count(*) FROM audited) AS moved,

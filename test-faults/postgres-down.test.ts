@@ -178,7 +178,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
     expect(closed.error_message).toBe('its workflow failed without closing this row; closed by the next run');
     expect(nextDone.status).toBe('completed');
     const check = await checkRun(stack.pool, next.execution_id, ZONE);
-    expect(check).toMatchObject({ overdueLeft: 0, auditOfOthers: 0, movedTasksNotAsAudited: 0, runningRows: 0 });
+    expect(check).toMatchObject({ tasksNotAsExpected: 0, auditOfOthers: 0, movedTasksNotAsAudited: 0, runningRows: 0 });
     report(
       FILE,
       `outage past every budget: workflow ${status} ${seconds(failedAt - downAt)} s after PostgreSQL went down; ` +

@@ -30,8 +30,8 @@ export const TriggerHeaders = Type.Object({
       maxLength: 200,
       pattern: IDEMPOTENCY_KEY_PATTERN,
       description:
-        '1 to 200 characters of A-Z a-z 0-9 . _ : -. A retried request with the same key answers with the same ' +
-        'execution instead of starting another run',
+        '1 to 200 characters of A-Z a-z 0-9 . _ : -. Stored with the answer for at least 24 hours, per process: a ' +
+        'replay with the same key answers what the first request answered (status and body) and starts nothing',
     }),
   ),
 });
@@ -62,12 +62,14 @@ export type TriggerAccepted = Static<typeof TriggerAccepted>;
 export const RunConflict = Type.Object({
   statusCode: Type.Integer(),
   code: Type.String({
-    description: 'RUN_IN_PROGRESS, NO_IMPLEMENTATION, RUN_NOT_STARTED, NO_SCHEDULE or SCHEDULE_MISSING',
+    description:
+      'RUN_IN_PROGRESS, NO_IMPLEMENTATION, RUN_NOT_STARTED, IDEMPOTENCY_KEY_IN_PROGRESS, NO_SCHEDULE or SCHEDULE_MISSING',
   }),
   error: Type.String(),
   message: Type.String(),
   execution: Type.Optional(ExecutionRef),
 });
+export type RunConflict = Static<typeof RunConflict>;
 
 // ---------- POST /processes/:name/backfill ----------
 

@@ -4,6 +4,8 @@ import { Migration20261126010000ProcessRegistrations } from './Migration20261126
 import { Migration20261126020000ArchiveAudit } from './Migration20261126020000ArchiveAudit';
 import { Migration20261201000000DayLedger } from './Migration20261201000000DayLedger';
 import { Migration20261201010000ApiPauseNote } from './Migration20261201010000ApiPauseNote';
+import { Migration20261201020000AuditEveryMove } from './Migration20261201020000AuditEveryMove';
+import { Migration20261201021000IdempotencyKeys } from './Migration20261201021000IdempotencyKeys';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -12,4 +14,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261126020000ArchiveAudit', class: Migration20261126020000ArchiveAudit },
   { name: 'Migration20261201000000DayLedger', class: Migration20261201000000DayLedger },
   { name: 'Migration20261201010000ApiPauseNote', class: Migration20261201010000ApiPauseNote },
+  { name: 'Migration20261201020000AuditEveryMove', class: Migration20261201020000AuditEveryMove },
+  { name: 'Migration20261201021000IdempotencyKeys', class: Migration20261201021000IdempotencyKeys },
 ];

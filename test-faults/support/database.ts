@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import { parseLocalDate, startOfDay } from '../../time';
 
 export const RESCHEDULE = 'reschedule_remaining_tasks';
 
@@ -78,36 +77,38 @@ type RunCheck = ReturnType<typeof perfectRun>;
 export function perfectRun(overdue: number) {
   return {
     ...{ status: 'completed', tasksFound: overdue as unknown, tasksRescheduled: overdue as unknown },
-    ...{ auditRows: overdue, auditDistinctTasks: overdue, auditOfOverdue: overdue, auditOfOthers: 0 },
-    ...{ movedTasksNotAsAudited: 0, overdueLeft: 0, othersChanged: 0, runningRows: 0 },
+    ...{ auditRows: overdue, auditDistinctTasks: overdue, auditOfOthers: 0, movedTasksNotAsAudited: 0 },
+    ...{ tasksNotAsExpected: 0, runningRows: 0 },
   };
 }
 
 /**
  * Everything "moved exactly once" means, for one execution of reschedule_remaining_tasks over the
- * seeded tasks: the audit holds each overdue task once and nothing else, each audited task has the
- * audit's new due date and had the audit's old one, nothing overdue is left for the run's day (-1:
- * the run has no target date), the other tasks are untouched, and the execution row's counts agree.
+ * seeded tasks. The audit holds one row per move (so a double move shows as a second row), each
+ * audited task has the audit's new due date and had the audit's old one. And, independently of the
+ * audit and of the code's own day: every task's due date is what it must be, an overdue task's its
+ * local time of day on the run's local day, any other's as seeded. PostgreSQL's AT TIME ZONE is the
+ * expected value's wall-clock rule: it agrees with ours in a zone without DST (ZONE), where no time
+ * falls in a gap or fold.
  */
 export async function checkRun(pool: Pool, executionId: string, timezone: string): Promise<RunCheck> {
   const row = await execution(pool, executionId);
-  const targetDate = String(row.result?.target_date ?? '');
-  const dayStart = targetDate ? new Date(startOfDay(timezone, parseLocalDate(targetDate))).toISOString() : null;
   const counts = await one<Record<string, string>>(
     pool,
     `SELECT count(*) AS "auditRows", count(DISTINCT m.task_id) AS "auditDistinctTasks",
-            count(*) FILTER (WHERE s.overdue) AS "auditOfOverdue",
             count(*) FILTER (WHERE s.task_id IS NULL OR NOT s.overdue) AS "auditOfOthers",
             count(*) FILTER (WHERE t.due_date_gregorian IS DISTINCT FROM m.new_due_gregorian
                                 OR m.old_due_gregorian IS DISTINCT FROM s.due) AS "movedTasksNotAsAudited",
-            (SELECT CASE WHEN $2::timestamptz IS NULL THEN -1 ELSE count(*) END FROM tasks
-              WHERE status IN ('pending', 'in_progress') AND due_date_gregorian < $2::timestamptz) AS "overdueLeft",
-            (SELECT count(*) FROM tasks t JOIN faults_seed s USING (task_id)
-              WHERE NOT s.overdue AND t.due_date_gregorian IS DISTINCT FROM s.due) AS "othersChanged",
+            (SELECT count(*) FROM tasks t FULL JOIN (
+               SELECT s.task_id, CASE WHEN NOT s.overdue THEN s.due
+                                      ELSE (day + (s.due AT TIME ZONE $2)::time) AT TIME ZONE $2 END AS due
+                 FROM faults_seed s, (SELECT (logical_time AT TIME ZONE $2)::date AS day
+                                        FROM automated_process_executions WHERE execution_id = $1) run
+             ) x USING (task_id) WHERE t.due_date_gregorian IS DISTINCT FROM x.due) AS "tasksNotAsExpected",
             (SELECT count(*) FROM automated_process_executions WHERE status = 'running') AS "runningRows"
        FROM automated_process_task_moves m LEFT JOIN faults_seed s USING (task_id) LEFT JOIN tasks t USING (task_id)
       WHERE m.execution_id = $1`,
-    [executionId, dayStart],
+    [executionId, timezone],
   );
   const measured = Object.fromEntries(Object.entries(counts).map(([name, value]) => [name, Number(value)]));
   const { status, result } = row;

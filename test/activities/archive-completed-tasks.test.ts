@@ -91,6 +91,25 @@ describe('archiveCompletedTasks', () => {
     expect(audit).toEqual({ n: '7' });
   });
 
+  it('audits a task again when a user untags it and a retried attempt tags it again, both counted', async () => {
+    const [task] = await insertOldCompleted(1);
+    const run = await arrangeRun(db.orm, TEHRAN_RUN);
+    await expect(runActivity(run, 3)).resolves.toMatchObject({ tasks_archived: 1 });
+    await sql(db.orm, `UPDATE tasks SET tags = '{}' WHERE task_id = ?`, [task]);
+
+    const retried = await runActivity(run, 3, new MockActivityEnvironment({ attempt: 2 }));
+
+    expect(retried).toMatchObject({ tasks_archived: 2 });
+    expect((await tagged()).map((t) => t.tags)).toEqual([[ARCHIVED_TAG]]);
+    const audit = await sql(db.orm, 'SELECT task_id FROM automated_process_task_archives WHERE execution_id = ?', [
+      run.executionId,
+    ]);
+    expect(audit).toEqual([{ task_id: task }, { task_id: task }]);
+    // A third attempt finds nothing left to tag and adds nothing.
+    const third = await runActivity(run, 3, new MockActivityEnvironment({ attempt: 3 }));
+    expect(third).toMatchObject({ tasks_archived: 2 });
+  });
+
   it('never tags a task twice across runs', async () => {
     await insertOldCompleted(5);
     const first = await runActivity(await arrangeRun(db.orm, TEHRAN_RUN), 2);

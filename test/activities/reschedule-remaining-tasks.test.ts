@@ -218,6 +218,32 @@ describe('rescheduleOverdueTasks', () => {
     expect(audit).toEqual({ n: '6', distinct_tasks: '6' });
   });
 
+  it('moves and audits a task again when a user sets it back overdue before a retried attempt, both counted', async () => {
+    const task = await insertTask(db.orm, { due: '2025-12-15T05:45:00Z' });
+    const run = await arrangeRun(db.orm, TEHRAN_RUN);
+    await expect(runActivity(run)).resolves.toMatchObject({ tasks_rescheduled: 1 });
+    // The user puts it back in the past; the attempt that moved it died before Temporal heard of it.
+    await sql(db.orm, `UPDATE tasks SET due_date_gregorian = '2025-12-16T06:00:00Z' WHERE task_id = ?`, [task]);
+
+    const retried = await runActivity(run, 1000, new MockActivityEnvironment({ attempt: 2 }));
+
+    expect((await dueOf(db.orm, task)).due).toBe('2025-12-18T06:00:00.000Z');
+    expect(retried).toMatchObject({ tasks_rescheduled: 2, task_details_total: 2 });
+    const audit = await sql(
+      db.orm,
+      `SELECT ${isoSql('old_due_gregorian')} AS old_due, ${isoSql('new_due_gregorian')} AS new_due
+         FROM automated_process_task_moves WHERE execution_id = ? ORDER BY id`,
+      [run.executionId],
+    );
+    expect(audit).toEqual([
+      { old_due: '2025-12-15T05:45:00.000Z', new_due: '2025-12-18T05:45:00.000Z' },
+      { old_due: '2025-12-16T06:00:00.000Z', new_due: '2025-12-18T06:00:00.000Z' },
+    ]);
+    // A third attempt finds nothing left to move and adds nothing.
+    const third = await runActivity(run, 1000, new MockActivityEnvironment({ attempt: 3 }));
+    expect(third).toMatchObject({ tasks_rescheduled: 2 });
+  });
+
   it('walks a table of many pages in page order, each overdue task moved once, each batch near its size', async () => {
     await sql(
       db.orm,

@@ -65,6 +65,8 @@ describe('migrations on an empty database', () => {
       'Migration20261126020000ArchiveAudit',
       'Migration20261201000000DayLedger',
       'Migration20261201010000ApiPauseNote',
+      'Migration20261201020000AuditEveryMove',
+      'Migration20261201021000IdempotencyKeys',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -95,6 +97,8 @@ describe('migrations on an empty database', () => {
       'Migration20261126020000ArchiveAudit',
       'Migration20261201000000DayLedger',
       'Migration20261201010000ApiPauseNote',
+      'Migration20261201020000AuditEveryMove',
+      'Migration20261201021000IdempotencyKeys',
     ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });

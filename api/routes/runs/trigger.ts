@@ -26,8 +26,10 @@ export default async function triggerRoutes(fastify: FastifyInstance): Promise<v
           'Starts a run now (trigger "manual"). Answers 202 once the run has opened its execution row, or with ' +
           'status "pending" when no worker picks it up within 10 s. With wait=true, waits up to 5 minutes for ' +
           'the outcome and answers 200 with the execution. 409 while another run of the process is in ' +
-          'progress, whatever started it: runs never overlap. An Idempotency-Key makes a retried request ' +
-          'answer with the same execution instead of starting another run.',
+          'progress, whatever started it: runs never overlap. With an Idempotency-Key, a replay (same key, same ' +
+          'process, within 24 hours) answers exactly what the first request answered, status and body, and starts ' +
+          'nothing; while the first is still in flight, a replay waits up to 12 s for its answer, then answers 409 ' +
+          'IDEMPOTENCY_KEY_IN_PROGRESS.',
         params: NameParams,
         querystring: TriggerQuery,
         headers: TriggerHeaders,
@@ -45,14 +47,20 @@ export default async function triggerRoutes(fastify: FastifyInstance): Promise<v
       if (body !== undefined && body !== null && !(isPlainObject(body) && Object.keys(body).length === 0)) {
         throw badRequest('body', 'must be empty: this route takes no body (options go in the query string)');
       }
-      const outcome = await triggerRun(app.deps, {
+      const answer = await triggerRun(app.deps, {
         name: request.params.name,
         idempotencyKey: request.headers['idempotency-key'],
         wait: request.query.wait ?? false,
         signal: closing.signal,
       });
-      if (outcome.kind === 'finished') return reply.code(200).send(outcome.execution);
-      return reply.code(202).header('location', outcome.body.execution_url).send(outcome.body);
+      switch (answer.statusCode) {
+        case 200:
+          return reply.code(200).send(answer.body);
+        case 202:
+          return reply.code(202).header('location', answer.body.execution_url).send(answer.body);
+        case 409:
+          return reply.code(409).send(answer.body as RunConflict);
+      }
     },
   );
 }

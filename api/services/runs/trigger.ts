@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../../config';
 import { ExecutionStatus } from '../../../db/entities';
@@ -11,6 +12,7 @@ import type { ExecutionView } from '../../schemas/execution';
 import type { TriggerAccepted } from '../../schemas/runs';
 import { workflowUiUrl } from '../../views/links';
 import { findExecutionView, rowToView } from './executions';
+import { answerOnce } from './idempotency';
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -18,6 +20,12 @@ const MINUTE = 60 * SECOND;
 export const OPEN_WAIT_MS = 10 * SECOND;
 /** How long ?wait=true waits for the outcome before answering 202 with the run as it is. */
 export const OUTCOME_WAIT_MS = 5 * MINUTE;
+/**
+ * How long a replayed Idempotency-Key waits for the answer of a request with that key still in
+ * flight before answering 409: long enough for a request without wait=true, which answers within
+ * OPEN_WAIT_MS.
+ */
+export const REPLAY_WAIT_MS = OPEN_WAIT_MS + 2 * SECOND;
 
 export interface RunDeps {
   readonly orm: Orm;
@@ -35,12 +43,20 @@ export interface TriggerRequest {
   /** For tests: shorter waits. */
   readonly openWaitMs?: number;
   readonly outcomeWaitMs?: number;
+  readonly replayWaitMs?: number;
 }
 
 /** 202: the run is on its way (or was already); 200: it finished (wait=true), with its execution. */
-export type TriggerOutcome =
+type TriggerOutcome =
   | { readonly kind: 'accepted'; readonly body: TriggerAccepted }
   | { readonly kind: 'finished'; readonly execution: ExecutionView };
+
+/** What the route sends; with an Idempotency-Key, also what a replay of the request sends again. */
+export type TriggerAnswer =
+  | { readonly statusCode: 200; readonly body: ExecutionView }
+  | { readonly statusCode: 202; readonly body: TriggerAccepted }
+  /** Only with an Idempotency-Key (without one, the error is thrown): the error handler's body. */
+  | { readonly statusCode: 409; readonly body: Record<string, unknown> };
 
 /** The run a request is about, as the answer names it. */
 interface RunRef {
@@ -54,11 +70,50 @@ interface RunRef {
  * POST /processes/:name/trigger. Starts the process's workflow now, as Temporal would from its
  * schedule but with trigger "manual", and answers once the run has opened its execution row (or
  * finished, with wait=true). A run in progress, whatever started it, means 409 and nothing started.
+ * With an Idempotency-Key, the key is stored before anything else happens and the answer with it,
+ * 409s included, and a replay answers the same (answerOnce); the run's ids still derive from the key,
+ * so a request taking over an abandoned one joins its run.
  */
-export async function triggerRun(deps: RunDeps, request: TriggerRequest): Promise<TriggerOutcome> {
+export async function triggerRun(deps: RunDeps, request: TriggerRequest): Promise<TriggerAnswer> {
+  const entry = await findLiveProcess(deps.orm.em.fork(), deps.registry, request.name);
+  if (!entry) throw notFound('process', request.name);
+  const key = request.idempotencyKey;
+  if (key === undefined) return toAnswer(await runNow(deps, runnable(deps, entry), request));
+  const scope = {
+    processId: entry.process.processId,
+    key,
+    waitMs: request.replayWaitMs ?? REPLAY_WAIT_MS,
+    signal: request.signal,
+  };
+  return answerOnce<TriggerAnswer>(deps.orm.em.fork(), scope, async () => {
+    try {
+      return toAnswer(await runNow(deps, runnable(deps, entry), request));
+    } catch (err) {
+      if (err instanceof ApiError && err.statusCode === 409) return { statusCode: 409, body: errorBody(err) };
+      throw err;
+    }
+  });
+}
+
+function toAnswer(outcome: TriggerOutcome): TriggerAnswer {
+  return outcome.kind === 'finished'
+    ? { statusCode: 200, body: outcome.execution }
+    : { statusCode: 202, body: outcome.body };
+}
+
+/** The body the API's error handler gives an ApiError, so a stored 409 reads like any other. */
+function errorBody(err: ApiError): Record<string, unknown> {
+  const error = STATUS_CODES[err.statusCode] ?? 'Error';
+  return { statusCode: err.statusCode, code: err.code, error, message: err.message, ...err.details };
+}
+
+async function runNow(
+  deps: RunDeps,
+  { process, definition }: CatalogEntry & { definition: ProcessDefinition },
+  request: TriggerRequest,
+): Promise<TriggerOutcome> {
   const outcomeWait = deadline(request.outcomeWaitMs ?? OUTCOME_WAIT_MS, request.signal);
   try {
-    const { process, definition } = await runnableProcess(deps, request.name);
     const ids = manualRunIds(process, deps.config, request.idempotencyKey);
 
     if (request.idempotencyKey !== undefined) {
@@ -137,15 +192,13 @@ async function started(
   }
 }
 
-async function runnableProcess(deps: RunDeps, name: string): Promise<CatalogEntry & { definition: ProcessDefinition }> {
-  const entry = await findLiveProcess(deps.orm.em.fork(), deps.registry, name);
-  if (!entry) throw notFound('process', name);
+function runnable(deps: RunDeps, entry: CatalogEntry): CatalogEntry & { definition: ProcessDefinition } {
   const { definition } = entry;
   if (!definition) {
     throw new ApiError(
       409,
       'NO_IMPLEMENTATION',
-      `process "${name}" is implemented by "${entry.implementation}", which is not registered in this deployment, ` +
+      `process "${entry.process.name}" is implemented by "${entry.implementation}", which is not registered in this deployment, ` +
         'so it cannot run; registered implementations: ' +
         (deps.registry.map((d) => d.name).join(', ') || 'none'),
     );
