@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { InvalidProcessConfigError } from '../config/process-config';
 import { TriggerType } from '../db/entities';
 import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
 import type { Logger } from '../platform/logger';
@@ -13,7 +12,7 @@ import { formatIsoWithOffset } from '../time';
 import { scheduleIdFor } from './ids';
 import { MANAGED_BY, type ScheduleSettings } from './schedule-options';
 import { RELOAD_DEADLINE_MS, withTemporalDeadline } from './deadline';
-import { describeSchedule, syncEntrySchedule, UnknownZoneError, type SyncOutcome } from './schedules';
+import { describeSchedule, syncEntrySchedule, type SyncOutcome } from './schedules';
 
 export interface ReconcileDeps {
   readonly orm: Orm;
@@ -63,18 +62,10 @@ async function reconcileLocked(deps: ReconcileDeps): Promise<ReconcileReport> {
       continue;
     }
     const sync = (entry: CatalogEntry) =>
-      withTemporalDeadline(
-        client,
-        () => syncEntrySchedule(client, entry, settings, undefined, { refuseUnknownZone: true }),
-        RELOAD_DEADLINE_MS,
-      );
-    let { schedule } = read;
+      withTemporalDeadline(client, () => syncEntrySchedule(client, entry, settings), RELOAD_DEADLINE_MS);
+    const { schedule } = read;
     let outcomes: SyncOutcome[] | undefined;
-    if (schedule !== null && !(schedule instanceof Error)) {
-      const synced = await sync(read).catch(refusedZoneAsInvalid);
-      if (synced instanceof InvalidProcessConfigError) schedule = synced;
-      else outcomes = synced;
-    }
+    if (schedule !== null && !(schedule instanceof Error)) outcomes = await sync(read);
     if (schedule === null || schedule instanceof Error) {
       const why = schedule?.message ?? 'schedule_config is missing';
       logger.error(`Automated process "${process.name}" has a bad schedule, so its schedule is paused: ${why}`);
@@ -100,12 +91,6 @@ async function reconcileLocked(deps: ReconcileDeps): Promise<ReconcileReport> {
 
   await logScheduledJobs(client, settings, scheduled, logger);
   return report;
-}
-
-/** A zone Temporal refuses, as the field of the row it breaks (then paused like any other bad field). */
-function refusedZoneAsInvalid(err: unknown): InvalidProcessConfigError {
-  if (err instanceof UnknownZoneError) return new InvalidProcessConfigError('schedule_config.timezone', err.rule);
-  throw err;
 }
 
 /** Process rows from the registry and the settings, then schedules from the rows: what every start does. */

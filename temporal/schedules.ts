@@ -22,23 +22,6 @@ export type SyncOutcome = 'created' | 'updated' | 'paused' | 'unpaused' | 'uncha
 const UNCHANGED = Symbol('unchanged');
 
 /**
- * Temporal refused the schedule's zone. Intl (which checks zones first) is case-insensitive about
- * aliases and Temporal is not: "asia/kolkata" passes the one and not the other.
- */
-export class UnknownZoneError extends Error {
-  readonly rule = 'is not a time zone Temporal knows (its names are case-sensitive, e.g. "Asia/Kolkata")';
-  constructor(readonly zone: string) {
-    super(`unknown time zone ${zone}`);
-    this.name = 'UnknownZoneError';
-  }
-}
-
-function refusedZone(err: unknown): boolean {
-  // The schedule client turns INVALID_ARGUMENT into a TypeError carrying the server's message.
-  return err instanceof TypeError && /unknown time zone/i.test(err.message);
-}
-
-/**
  * Makes one process's Temporal schedule match its catalog entry: syncSchedule for a valid schedule;
  * for a time-based row whose stored schedule breaks the rules, its schedule (if any) paused with a
  * note naming the field (pauseBrokenSchedule), so it stops firing on the old spec until repaired.
@@ -49,7 +32,6 @@ export async function syncEntrySchedule(
   entry: Pick<CatalogEntry, 'process' | 'definition' | 'schedule' | 'registration'>,
   settings: ScheduleSettings,
   explicit?: ScheduleState,
-  options: { refuseUnknownZone?: boolean } = {},
 ): Promise<SyncOutcome[] | undefined> {
   const { process, definition, schedule } = entry;
   const apiPauseNote = entry.registration?.apiPauseNote;
@@ -66,15 +48,7 @@ export async function syncEntrySchedule(
     );
   }
   if (schedule === null) return undefined;
-  try {
-    return await syncSchedule(client, process, schedule, definition, settings, explicit, apiPauseNote);
-  } catch (err) {
-    // The API refuses the zone it was given (options.refuseUnknownZone); a stored one is paused like any bad field.
-    if (!(err instanceof UnknownZoneError) || options.refuseUnknownZone) throw err;
-    const why = { field: 'schedule_config.timezone', rule: err.rule };
-    const note = brokenScheduleNote(process.name, why);
-    return pauseBrokenSchedule(client, process, note, settings, explicit, apiPauseNote);
-  }
+  return syncSchedule(client, process, schedule, definition, settings, explicit, apiPauseNote);
 }
 
 /**
@@ -112,13 +86,10 @@ export async function syncSchedule(
     );
   } catch (err) {
     if (err === UNCHANGED) return ['unchanged'];
-    if (refusedZone(err)) throw new UnknownZoneError(schedule.timezone);
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     await withTemporalDeadline(client, () =>
       client.schedule.create({ ...options, state: scheduleState(process, undefined, explicit, apiPauseNote) }),
-    ).catch((created: unknown) => {
-      throw refusedZone(created) ? new UnknownZoneError(schedule.timezone) : created;
-    });
+    );
     outcomes = ['created'];
   }
   return outcomes.length > 0 ? outcomes : ['updated'];

@@ -11,14 +11,19 @@ import type { ProcessDefinition } from '../../processes/definition';
 import { defaultScheduleFor } from '../../processes/schedule-defaults';
 import { ensureTemporalAnswers } from '../../temporal/deadline';
 import { DISABLED_NOTE, type ScheduleState } from '../../temporal/schedule-options';
-import { deleteSchedule, syncEntrySchedule, UnknownZoneError } from '../../temporal/schedules';
+import { deleteSchedule, syncEntrySchedule } from '../../temporal/schedules';
 import { scheduleSettings, type AppDeps } from '../deps';
 import { ApiError, badRequest, notFound } from '../errors';
 import type { CreateProcessBody, ProcessView, UpdateProcessBody } from '../schemas/process';
 import { toProcessView } from './process-view';
 
-/** How long a write waits for a reload of the schedules (or for another write to the same row). */
+/** How long a write waits for a reload of the schedules. */
 export const WRITE_LOCK_WAIT_MS = 5_000;
+/**
+ * How long a write waits for the writes to the same row queued before it: each holds the row for its
+ * Temporal call (milliseconds, at most TEMPORAL_DEADLINE_MS), so twenty at once must not time out.
+ */
+export const ROW_LOCK_WAIT_MS = 30_000;
 
 /**
  * Process management. Every change writes the database and Temporal together: the Temporal call
@@ -43,17 +48,9 @@ export function processService(deps: AppDeps) {
     return toProcessView(deps, em, await requireLive(em, name));
   }
 
-  /**
-   * The process's schedule in Temporal made to match its entry (and an explicit pause or resume).
-   * `given`: the schedule is the request's, so a zone Temporal refuses is the request's fault (400).
-   */
-  async function sync(entry: CatalogEntry, explicit?: ScheduleState, given = false): Promise<void> {
-    try {
-      await syncEntrySchedule(deps.client, entry, settings, explicit, { refuseUnknownZone: given });
-    } catch (err) {
-      if (err instanceof UnknownZoneError) throw badRequest('body.schedule.timezone', err.rule);
-      throw err;
-    }
+  /** The process's schedule in Temporal made to match its entry (and an explicit pause or resume). */
+  async function sync(entry: CatalogEntry, explicit?: ScheduleState): Promise<void> {
+    await syncEntrySchedule(deps.client, entry, settings, explicit);
   }
 
   /** The transaction of a write: the schedules lock shared, waiting at most WRITE_LOCK_WAIT_MS for a reload. */
@@ -70,6 +67,7 @@ export function processService(deps: AppDeps) {
             'try again in a few seconds',
         );
       }
+      await em.execute(`SET LOCAL lock_timeout = '${ROW_LOCK_WAIT_MS}ms'`);
       return work(em);
     });
   }
@@ -162,7 +160,7 @@ export function processService(deps: AppDeps) {
         await em.flush();
         touchTemporal();
         const entry = { process, implementation: definition.name, definition, schedule: scheduleConfig, registration };
-        await sync(entry, undefined, body.schedule !== undefined);
+        await sync(entry);
       });
       return view(body.name);
     },
@@ -200,7 +198,7 @@ export function processService(deps: AppDeps) {
           ? apiPause(process.isEnabled, process.isEnabled ? undefined : DISABLED_NOTE)
           : undefined;
         const next = { ...entry, schedule, registration };
-        await sync(next, explicit, body.schedule !== undefined);
+        await sync(next, explicit);
         return next;
       });
       return toProcessView(deps, fork(), updated);

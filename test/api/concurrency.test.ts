@@ -1,3 +1,4 @@
+import { firingTimeOf } from '../helpers/schedule-spec';
 import { scheduleIdFor } from '../../temporal/ids';
 import { sql } from '../helpers/database';
 import { AUTH, buildTestApi, type TestApi } from './helpers';
@@ -32,9 +33,7 @@ async function rowAndSchedule(name: string) {
       paused: !row?.is_enabled,
     },
     temporal: {
-      hour: described.spec.calendars?.[0]?.hour?.[0]?.start,
-      minute: described.spec.calendars?.[0]?.minute?.[0]?.start,
-      timezone: described.spec.timezone,
+      ...firingTimeOf(described),
       paused: described.state.paused,
     },
     note: described.state.note,

@@ -207,15 +207,7 @@ describe('creating a process', () => {
       'reschedule_team_india',
     ]);
     expect(row).toEqual({ schedule_config: { hour: 9, minute: 0, timezone: 'Europe/Kyiv' } });
-    expect((await schedule('reschedule_team_india').describe()).spec.timezone).toBe('Europe/Kyiv');
-    // Intl takes an alias in any case, Temporal only as spelled: refused, naming the field, and nothing is left.
-    const lower = await inject('PATCH', '/processes/reschedule_team_india', { schedule: { timezone: 'asia/kolkata' } });
-    expect(lower.statusCode).toBe(400);
-    expect(lower.json()).toMatchObject({
-      field: 'body.schedule.timezone',
-      rule: expect.stringMatching(/case-sensitive/),
-    });
-    expect((await schedule('reschedule_team_india').describe()).spec.timezone).toBe('Europe/Kyiv');
+    expect(firingTimeOf(await schedule('reschedule_team_india').describe()).timezone).toBe('Europe/Kyiv');
     expect((await inject('DELETE', '/processes/reschedule_team_india')).statusCode).toBe(204);
   });
 
