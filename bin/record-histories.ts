@@ -1,13 +1,13 @@
 /**
  * `npm run histories:record`: real runs of each scenario below, their event histories saved to test/histories/
- * for the replay test. Each run is started as the API starts one (update-with-start, temporal/runs.ts), so the
- * histories hold the update too. Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else a throwaway stack.
+ * for the replay test (one already there is kept). Manual runs start as the API starts them (update-with-start,
+ * temporal/runs.ts). Uses DATABASE_URL / TEMPORAL_ADDRESS when set, else a throwaway stack.
  */
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createArchiveActivities } from '../activities/archive-completed-tasks';
@@ -15,6 +15,7 @@ import { createRescheduleActivities } from '../activities/reschedule-remaining-t
 import { createRegisteredActivities } from '../worker/create-worker';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import type { RunContext } from '../activities/run-types';
+import { loadProcess } from '../activities/process-of-run';
 import { initORM, migrate } from '../db/orm';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { ensureProcessRows } from '../processes/process-rows';
@@ -22,17 +23,25 @@ import { silentLogger } from '../platform/logger';
 import { startStack } from '../dev-stack';
 import { loadConfigOrExit, runMain } from '../dev-stack/load-config';
 import { startManualRun, type ManualRunStart } from '../temporal/runs';
+import { startBackfill } from '../temporal/backfills';
+import { firingOn, localDateAt } from '../time';
+import type { ProcessRunInput } from '../workflows/run-and-record';
+import type { BackfillResult } from '../workflows/backfill-runs';
 
 const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
 /**
  * Histories are kept per workflow version, so the replay test proves every patch() branch: bump this
- * when a workflow change ships a patch, and keep the older files.
+ * when a workflow change ships a patch, and keep the older files. v4 (DAY_CLAIM_PATCH) added the
+ * scheduled and backfilled scenarios only; the manual ones' path did not change, so stay at v3.
  */
-const VERSION = 'v3';
+const VERSION = 'v4';
+const MANUAL_VERSION = 'v3';
 const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
 /** [workflow type, process name] */
 const RESCHEDULE = ['rescheduleRemainingTasks', 'reschedule_remaining_tasks'] as const;
 const ARCHIVE = ['archiveCompletedTasks', 'archive_completed_tasks'] as const;
+type Workflow = readonly [string, string];
+type StartKind = ManualRunStart['kind'];
 
 async function main(): Promise<number> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -50,7 +59,8 @@ async function main(): Promise<number> {
     const real = { ...createRescheduleActivities(deps), ...createArchiveActivities(deps) };
     let attempts = 0;
     let releaseHeld: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (releaseHeld = resolve));
+    const hold = () => new Promise<void>((resolve) => (releaseHeld = resolve));
+    let held = hold();
     const worker = await Worker.create({
       connection: nativeConnection,
       taskQueue,
@@ -59,6 +69,7 @@ async function main(): Promise<number> {
         ...createRegisteredActivities(PROCESS_REGISTRY, deps),
         async rescheduleRemainingTasks(runContext: RunContext) {
           const scenario = (runContext.processConfig as { scenario?: string }).scenario;
+          if (scenario === 'hold') await held;
           return real.rescheduleRemainingTasks({ ...runContext, processConfig: {} }).then((result) => {
             if (scenario === 'fail') throw ApplicationFailure.nonRetryable('simulated failure', 'Simulated');
             return result;
@@ -78,25 +89,34 @@ async function main(): Promise<number> {
     const setProcessConfig = (name: string, json: string) =>
       sql.execute('UPDATE automated_processes SET process_config = ? WHERE name = ?', [json, name]);
 
-    /** Starts a run as the API does, checks how its start went and how it ended, and saves its history. */
-    const record = async (
-      name: string,
-      [workflowType, processName]: readonly [string, string],
-      expectedStart: ManualRunStart['kind'],
-      runFails = expectedStart === 'not-started',
-    ) => {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    /** Waits for the run to end, failed or not as expected, and saves its history unless one is on disk. */
+    const save = async (file: string, handle: WorkflowHandle, runFails = false): Promise<unknown> => {
+      let failure: unknown;
+      const result: unknown = await handle.result().catch((err: unknown) => (failure = err ?? new Error('rejected')));
+      const asExpected = runFails ? failure instanceof WorkflowFailedError : failure === undefined;
+      if (!asExpected) throw failure ?? new Error(`${file} was expected to fail`);
+      if (existsSync(path.join(OUT_DIR, `${file}.json`))) return result;
+      const history = await handle.fetchHistory();
+      writeFileSync(path.join(OUT_DIR, `${file}.json`), `${historyToJSON(history)}\n`);
+      console.log(`Recorded ${file} (${history.events?.length ?? 0} events)`);
+      return result;
+    };
+
+    /** Starts a run as the API does and checks how its start went. */
+    const startManual = async (name: string, [workflowType, processName]: Workflow, expected: StartKind) => {
       const workflowId = `history-${name}-${randomUUID()}`;
       const run = { processName, workflowType, taskQueue, ids: { workflowId, executionId: randomUUID() } };
       const start = await startManualRun(client, { ...run, logicalTime: LOGICAL_TIME }, new AbortController().signal);
-      if (start.kind !== expectedStart) throw new Error(`${name}: start was ${start.kind}, expected ${expectedStart}`);
-      const handle = client.workflow.getHandle(workflowId);
-      let failure: unknown;
-      await handle.result().catch((err: unknown) => (failure = err ?? new Error('rejected')));
-      const asExpected = runFails ? failure instanceof WorkflowFailedError : failure === undefined;
-      if (!asExpected) throw failure ?? new Error(`${name} was expected to fail`);
-      const history = await handle.fetchHistory();
-      writeFileSync(path.join(OUT_DIR, `${VERSION}-${name}.json`), `${historyToJSON(history)}\n`);
-      console.log(`Recorded ${VERSION}-${name} (${history.events?.length ?? 0} events)`);
+      if (start.kind !== expected) throw new Error(`${name}: start was ${start.kind}, expected ${expected}`);
+      return client.workflow.getHandle(workflowId);
+    };
+    const record = async (name: string, workflow: Workflow, start: StartKind, runFails = start === 'not-started') =>
+      save(`${MANUAL_VERSION}-${name}`, await startManual(name, workflow, start), runFails);
+    /** A run as its schedule starts one: no update, trigger 'schedule', at a time of the schedule's. */
+    const startScheduled = (logicalTime: string) => {
+      const args: [ProcessRunInput] = [{ processName: RESCHEDULE[1], trigger: 'schedule', logicalTime }];
+      return client.workflow.start(RESCHEDULE[0], { taskQueue, workflowId: `history-scheduled-${randomUUID()}`, args });
     };
 
     await worker.runUntil(async () => {
@@ -113,10 +133,31 @@ async function main(): Promise<number> {
         workflowId: `history-hold-${randomUUID()}`,
         args: [{ processName: ARCHIVE[1], logicalTime: LOGICAL_TIME }],
       });
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await pause(1500);
       await record('archive-skipped-overlap', ARCHIVE, 'skipped');
       releaseHeld();
       await first.result();
+      // v4: scheduled and backfilled runs claim their day (DAY_CLAIM_PATCH), at today's time as the schedule fires.
+      const schedule = (await loadProcess(orm.em.fork(), RESCHEDULE[1], config.timezone)).schedule!;
+      const { timezone } = schedule;
+      const today = new Date(firingOn(timezone, localDateAt(timezone, Date.now()), schedule)).toISOString();
+      await setProcessConfig(RESCHEDULE[1], '{"scenario": "hold"}'); // held is released: no wait yet
+      await save(`${VERSION}-reschedule-scheduled`, await startScheduled(today));
+      await save(`${VERSION}-reschedule-day-covered`, await startScheduled(today));
+      // A manual run in progress: the scheduled run sleeps, then runs (the day's claim dropped first).
+      await sql.execute(`DELETE FROM automated_process_nominal_times WHERE workflow_id LIKE 'history-%'`);
+      held = hold();
+      await startManual('holding', RESCHEDULE, 'opened');
+      const waiting = await startScheduled(today);
+      while (!(await waiting.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes)) await pause(200);
+      releaseHeld();
+      await save(`${VERSION}-reschedule-waited`, waiting);
+      // The two days before, backfilled: the coordinator's history and its first child run's.
+      const range = { start: Date.parse(today) - 2.5 * 86_400_000, end: Date.parse(today) - 0.5 * 86_400_000 };
+      const request = { processName: RESCHEDULE[1], schedule, workflowType: RESCHEDULE[0], taskQueue, range };
+      const backfill = client.workflow.getHandle((await startBackfill(client, request)).workflow?.workflowId ?? '');
+      const { times } = (await save(`${VERSION}-backfill`, backfill)) as BackfillResult;
+      await save(`${VERSION}-backfill-run`, client.workflow.getHandle(times[0]?.workflowId ?? ''));
     });
   } finally {
     await nativeConnection.close();

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { executionOpenedUpdate } from '../../workflows/execution-opened';
 import { ONE_NAME_PATCH } from '../../workflows/reschedule-remaining-tasks';
-import { LOCAL_RECORDS_PATCH } from '../../workflows/run-and-record';
+import { DAY_CLAIM_PATCH, LOCAL_RECORDS_PATCH } from '../../workflows/run-and-record';
 
 /** Histories of real runs, recorded by `npm run histories:record`; every workflow change must replay them. */
 const HISTORY_DIR = path.join(__dirname, '../histories');
@@ -31,19 +31,28 @@ async function replayAll(workflowsPath: string): Promise<ReplayResult[]> {
 const SCENARIOS = ['archive-retried-activity', 'archive-skipped-overlap', 'reschedule-failure', 'reschedule-success'];
 /** v3 runs are started as the API starts them, with the executionOpened update; one of them fails before its row. */
 const V3_SCENARIOS = [...SCENARIOS, 'reschedule-not-started'].sort();
+/** v4 runs are started as a schedule or a backfill starts them: each claims its day (DAY_CLAIM_PATCH). */
+const V4_SCHEDULED = ['backfill-run', 'reschedule-day-covered', 'reschedule-scheduled', 'reschedule-waited'];
+/** The backfill coordinator (backfillTimes), which runs each time as a child and opens no row itself. */
+const V4_COORDINATOR = 'v4-backfill';
 
-it('has recorded histories of a success, a failure, a retried activity and a skipped overlap, for each version', () => {
+it('has recorded histories of a success, a failure, a retried activity and a skipped overlap, for each version, and scheduled runs', () => {
   expect(histories.map((h) => h.workflowId).sort()).toEqual([
     // v1: execution rows opened and closed by activities; v2: by local activities (LOCAL_RECORDS_PATCH);
     // v3: started by update-with-start, the reschedule work activity under its new name (ONE_NAME_PATCH).
     ...SCENARIOS.map((s) => `v1-${s}`),
     ...SCENARIOS.map((s) => `v2-${s}`),
     ...V3_SCENARIOS.map((s) => `v3-${s}`),
+    // v4: scheduled runs that claim their day, find it covered, or wait for a manual run; a backfill and its first run.
+    V4_COORDINATOR,
+    ...V4_SCHEDULED.map((s) => `v4-${s}`),
   ]);
 });
 
 interface RecordedEvent {
   eventType?: string;
+  timerStartedEventAttributes?: unknown;
+  startChildWorkflowExecutionInitiatedEventAttributes?: unknown;
   activityTaskScheduledEventAttributes?: { activityType?: { name?: string } };
   markerRecordedEventAttributes?: { markerName?: string; details?: Record<string, { payloads?: { data?: string }[] }> };
   workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
@@ -58,13 +67,23 @@ function remoteActivities(history: unknown): string[] {
   return events(history).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
 }
 
-/** The ids of the patches a history's markers record (their payloads are base64 JSON). */
-function patchIds(history: unknown): string[] {
+/** What the markers of one name record (their payloads are base64 JSON). */
+function markerPayloads<T>(history: unknown, markerName: string, detail?: string): T[] {
   return events(history)
-    .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
-    .flatMap((e) => Object.values(e.markerRecordedEventAttributes?.details ?? {}))
-    .flatMap((d) => d.payloads ?? [])
-    .map((p) => (JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as { id: string }).id);
+    .filter((e) => e.markerRecordedEventAttributes?.markerName === markerName)
+    .flatMap((e) => Object.entries(e.markerRecordedEventAttributes?.details ?? {}))
+    .flatMap(([key, d]) => (detail === undefined || key === detail ? (d.payloads ?? []) : []))
+    .map((p) => JSON.parse(Buffer.from(p.data ?? '', 'base64').toString('utf8')) as T);
+}
+
+/** The ids of the patches a history's markers record. */
+function patchIds(history: unknown): string[] {
+  return markerPayloads<{ id: string }>(history, 'core_patch').map((p) => p.id);
+}
+
+/** Local activities leave no ActivityTaskScheduled event, only a marker naming them. */
+function localActivities(history: unknown): string[] {
+  return markerPayloads<{ activity_type: string }>(history, 'core_local_activity', 'data').map((d) => d.activity_type);
 }
 
 it('v1 histories open and close rows with activities; later ones with local activities behind the patch marker', () => {
@@ -76,7 +95,7 @@ it('v1 histories open and close rows with activities; later ones with local acti
   expect(shapes).toEqual(
     histories.map(({ workflowId }) => ({
       workflowId,
-      patched: !workflowId.startsWith('v1-'),
+      patched: !workflowId.startsWith('v1-') && workflowId !== V4_COORDINATOR,
       remoteRowActivities: workflowId.startsWith('v1-'),
     })),
   );
@@ -93,11 +112,11 @@ function openedUpdates(history: unknown): string[] {
   return completed.map((outcome) => (outcome.failure ? 'failed' : 'answered'));
 }
 
-it('v3 histories run the reschedule work as rescheduleRemainingTasks behind its patch marker, earlier ones under the old name', () => {
+it('v3 and later histories run the reschedule work as rescheduleRemainingTasks behind its patch marker, earlier ones under the old name', () => {
   const workActivity = (workflowId: string): string[] => {
-    if (/-(skipped-overlap|not-started)$/.test(workflowId)) return [];
+    if (/-(skipped-overlap|not-started|day-covered)$/.test(workflowId) || workflowId === V4_COORDINATOR) return [];
     if (workflowId.includes('-archive-')) return ['archiveCompletedTasks'];
-    return [workflowId.startsWith('v3-') ? 'rescheduleRemainingTasks' : 'rescheduleOverdueTasks'];
+    return [/^v[12]-/.test(workflowId) ? 'rescheduleOverdueTasks' : 'rescheduleRemainingTasks'];
   };
   const shapes = histories.map(({ workflowId, history }) => ({
     workflowId,
@@ -120,6 +139,30 @@ it('v3 histories answer the executionOpened update, failing it for the run that 
       workflowId,
       updates: workflowId.startsWith('v3-') ? [workflowId.endsWith('-not-started') ? 'failed' : 'answered'] : [],
     })),
+  );
+});
+
+it('v4 scheduled and backfilled runs claim their day with beginScheduledRun behind its patch marker; earlier ones do not', () => {
+  const shapes = histories.map(({ workflowId, history }) => ({
+    workflowId,
+    dayClaimPatch: patchIds(history).includes(DAY_CLAIM_PATCH),
+    claims: localActivities(history).filter((t) => t === 'beginScheduledRun').length,
+    timers: events(history).filter((e) => e.timerStartedEventAttributes).length,
+    children: events(history).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length,
+  }));
+  expect(shapes).toEqual(
+    histories.map(({ workflowId }) => {
+      const scheduled = V4_SCHEDULED.some((s) => workflowId === `v4-${s}`);
+      // The waited run looks once, finds a manual run in progress, sleeps, and looks again.
+      const waited = workflowId === 'v4-reschedule-waited';
+      return {
+        workflowId,
+        dayClaimPatch: scheduled,
+        claims: waited ? 2 : scheduled ? 1 : 0,
+        timers: waited ? 1 : 0,
+        children: workflowId === V4_COORDINATOR ? 2 : 0,
+      };
+    }),
   );
 });
 
