@@ -7,6 +7,11 @@ import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/clien
  * Temporal accepts connections but does not answer; a healthy server answers in milliseconds.
  */
 export const TEMPORAL_DEADLINE_MS = 5_000;
+/**
+ * A read's bound (describing a schedule for a view): it holds no transaction, and on a loaded machine
+ * (CI running test files side by side) a describe can take longer than a write may wait.
+ */
+export const READ_DEADLINE_MS = 15_000;
 /** A reload's per-process bound: it holds no transaction, and a busy server may take a while to describe. */
 export const RELOAD_DEADLINE_MS = 30_000;
 

@@ -3,7 +3,7 @@ import type { Schedule } from '../config/schedule';
 import { TriggerType } from '../db/entities';
 import type { CatalogEntry } from '../processes/catalog';
 import type { ProcessDefinition } from '../processes/definition';
-import { withTemporalDeadline } from './deadline';
+import { READ_DEADLINE_MS, withTemporalDeadline } from './deadline';
 import { scheduleIdFor } from './ids';
 import {
   brokenScheduleNote,
@@ -140,8 +140,10 @@ export async function describeSchedule(
   processName: string,
   settings: ScheduleSettings,
 ): Promise<ScheduleDescription | undefined> {
-  return withTemporalDeadline(client, () =>
-    describeOrUndefined(client.schedule.getHandle(scheduleIdFor(processName, settings))),
+  return withTemporalDeadline(
+    client,
+    () => describeOrUndefined(client.schedule.getHandle(scheduleIdFor(processName, settings))),
+    READ_DEADLINE_MS,
   );
 }
 
