@@ -1,3 +1,4 @@
+import { RELOAD_DEADLINE_MS } from '../../temporal/deadline';
 import { firingTimeOf } from '../helpers/schedule-spec';
 import type { Client, ScheduleHandle } from '@temporalio/client';
 import { PROCESS_REGISTRY } from '../../processes/registry';
@@ -66,8 +67,8 @@ function stalledClient(real: Client) {
         return async (...args: unknown[]) => {
           stalled();
           await released;
-          // The stall stands for a long reload, not a slow call: the call itself gets a deadline of its own.
-          return real.connection.withDeadline(Date.now() + 5_000, async () =>
+          // The stall stands for a long reload, not a slow call: the call itself gets a reload's own deadline.
+          return real.connection.withDeadline(Date.now() + RELOAD_DEADLINE_MS, async () =>
             (value as (...a: unknown[]) => unknown).apply(target, args),
           );
         };
