@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Schedule } from '../config/schedule';
 import type { AutomatedProcess } from '../db/entities';
 import type { Orm } from '../db/orm';
@@ -93,6 +93,7 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
         await ledger.record(runFor, 'skipped', reason, covering);
         return { kind: 'covered', coveringExecutionId: covering, reason };
       }
+      await reportOtherScheduler(orm, process);
       return { kind: 'started', run: runContext(runInput, process, timezone) };
     },
 
@@ -205,6 +206,24 @@ interface Ledger {
   dateOf(ms: number): string;
   lastReason: string;
   record(time: number, outcome: NominalEntry['outcome'], reason: string, executionId: string | null): Promise<void>;
+}
+
+/**
+ * Once per scheduled run: execution rows of the process from the last day that this service did not
+ * write, i.e. Behflow's own APScheduler is still running beside it.
+ */
+async function reportOtherScheduler(orm: Orm, process: AutomatedProcess): Promise<void> {
+  const [row] = await orm.em.getConnection().execute<{ n: string }[]>(
+    `SELECT count(*) AS n FROM automated_process_executions
+      WHERE process_id = ? AND workflow_id IS NULL AND started_at > now() - interval '25 hours'`,
+    [process.processId],
+  );
+  const count = Number(row?.n ?? 0);
+  if (count === 0) return;
+  log.warn(
+    `${count} execution row(s) of "${process.name}" from the last day were written by another scheduler, not this ` +
+      `service: is Behflow's own APScheduler still running? See the README, "Switching Behflow over"`,
+  );
 }
 
 function busy(running: RunningRowRef, wait: boolean): BeginScheduledOutcome {

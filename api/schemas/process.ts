@@ -74,6 +74,17 @@ export const ProcessView = Type.Object(
       },
       { description: 'From the ledger (GET /processes/:name/nominal-times), which says why for each' },
     ),
+    other_scheduler_runs: Type.Object(
+      {
+        count_7d: Type.Integer({ description: 'In the last 7 days' }),
+        last: Type.Union([Timestamp, Type.Null()], { description: 'When the latest one started' }),
+      },
+      {
+        description:
+          "Execution rows of this process this service did not write: Behflow's own scheduler still running " +
+          '(see the README, "Switching Behflow over"), or its rows from before the switch',
+      },
+    ),
     schedule_id: Type.Union([Type.String(), Type.Null()]),
     web_ui_url: Type.String(),
     created_at: Timestamp,

@@ -19,7 +19,7 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
   const { process, schedule } = entry;
   const scheduleId =
     process.scheduleConfig && entry.definition ? scheduleIdFor(process.name, scheduleSettings(deps.config)) : null;
-  const [described, recent, notRun] = await Promise.all([
+  const [described, recent, notRun, otherScheduler] = await Promise.all([
     scheduleId ? describeSchedule(deps.client, process.name, scheduleSettings(deps.config)) : undefined,
     em.find(
       AutomatedProcessExecution,
@@ -27,6 +27,7 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
       { orderBy: { startedAt: 'desc' }, limit: RECENT_RUNS },
     ),
     countNotRun(em, process.processId),
+    otherSchedulerRuns(em, process.processId),
   ]);
   // A stored zone that breaks the rules is no zone to show times in.
   const zone = schedule instanceof Error ? deps.config.timezone : processZone(schedule, deps.config.timezone);
@@ -46,6 +47,7 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     skipped_overlap: described?.info.numActionsSkippedOverlap ?? 0,
     missed_catchup_window: described?.info.numActionsMissedCatchupWindow ?? 0,
     nominal_times: notRun,
+    other_scheduler_runs: otherScheduler,
     schedule_id: described ? scheduleId : null,
     web_ui_url:
       described && scheduleId ? scheduleUiUrl(deps.config, scheduleId) : processesUiUrl(deps.config, process.name),
@@ -72,4 +74,21 @@ async function countNotRun(em: EntityManager, processId: string): Promise<{ skip
     [processId],
   );
   return { skipped: Number(row?.skipped ?? 0), missed: Number(row?.missed ?? 0) };
+}
+
+/**
+ * Execution rows of this process that this service did not write (no workflow id): Behflow's own
+ * APScheduler still running beside it, or its rows from before the switch.
+ */
+async function otherSchedulerRuns(
+  em: EntityManager,
+  processId: string,
+): Promise<{ count_7d: number; last: string | null }> {
+  const [row] = await em.getConnection().execute<{ count_7d: string; last: string | null }[]>(
+    `SELECT count(*) FILTER (WHERE started_at > now() - interval '7 days') AS count_7d,
+            to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last
+       FROM automated_process_executions WHERE process_id = ? AND workflow_id IS NULL`,
+    [processId],
+  );
+  return { count_7d: Number(row?.count_7d ?? 0), last: row?.last ?? null };
 }

@@ -73,3 +73,28 @@ describe('GET /processes/:name/nominal-times', () => {
     }
   });
 });
+
+describe('other_scheduler_runs', () => {
+  it("counts the process's execution rows this service did not write (no workflow id), and the latest", async () => {
+    const { processId, name } = await insertProcess(api.db.orm);
+    const insert = (startedAt: string, workflowId: string | null) =>
+      sql(
+        api.db.orm,
+        `INSERT INTO automated_process_executions (execution_id, process_id, status, started_at, workflow_id)
+         VALUES (?, ?, 'completed', ?, ?)`,
+        [randomUUID(), processId, startedAt, workflowId],
+      );
+    const now = Date.now();
+    const daysAgo = (n: number) => new Date(now - n * 86_400_000).toISOString();
+    expect((await get(`/processes/${name}`)).json()).toMatchObject({
+      other_scheduler_runs: { count_7d: 0, last: null },
+    });
+    await insert(daysAgo(10), null);
+    await insert(daysAgo(2), null);
+    await insert(daysAgo(1), `${name}-ours`);
+
+    expect((await get(`/processes/${name}`)).json()).toMatchObject({
+      other_scheduler_runs: { count_7d: 1, last: daysAgo(2) },
+    });
+  });
+});
