@@ -7,6 +7,7 @@ import { openServicesWhenReachable } from '../platform/services';
 import { syncProcessesAndSchedules } from '../temporal/reconcile';
 import { requireSetting } from '../platform/temporal';
 import { createProcessWorker } from '../worker/create-worker';
+import { FOLLOW_ROWS_INTERVAL_MS, followRows, rowTimes } from '../worker/follow-rows';
 import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
 
 /**
@@ -25,6 +26,7 @@ async function run(): Promise<void> {
   });
   try {
     await syncProcessesAndSchedules(services, config, logger);
+    const seen = await rowTimes(services);
     const worker = await createProcessWorker({
       connection,
       namespace: config.temporalNamespace,
@@ -37,8 +39,9 @@ async function run(): Promise<void> {
     logger.info(`Automated process worker started on task queue "${config.taskQueue}"`);
     logger.info(`Temporal Web UI: ${config.temporalUiUrl}/namespaces/${config.temporalNamespace}/schedules`);
     const stopRefreshing = refreshSchedulesPeriodically(
-      () => syncProcessesAndSchedules(services, config, logger),
+      () => followRows(services, config, logger, seen),
       logger,
+      FOLLOW_ROWS_INTERVAL_MS,
     );
     try {
       await worker.run();

@@ -20,6 +20,8 @@ export interface ReconcileDeps {
   readonly registry: readonly ProcessDefinition[];
   readonly settings: ScheduleSettings;
   readonly logger: Logger;
+  /** Leave out the "Scheduled jobs" lines (the worker's periodic pass). */
+  readonly quiet?: boolean;
 }
 
 export type ReconcileReport = Record<SyncOutcome | 'deleted' | 'invalid', string[]>;
@@ -89,7 +91,7 @@ async function reconcileLocked(deps: ReconcileDeps): Promise<ReconcileReport> {
     report.deleted.push(String(memo.process ?? summary.scheduleId));
   }
 
-  await logScheduledJobs(client, settings, scheduled, logger);
+  if (!deps.quiet) await logScheduledJobs(client, settings, scheduled, logger);
   return report;
 }
 
@@ -99,6 +101,7 @@ export async function syncProcessesAndSchedules(
   config: Config,
   logger: Logger,
   registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
+  options: { readonly quiet?: boolean } = {},
 ): Promise<ReconcileReport> {
   await ensureProcessRows(services.orm, registry, config, logger);
   return reconcileSchedules({
@@ -107,6 +110,7 @@ export async function syncProcessesAndSchedules(
     registry,
     settings: { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes },
     logger,
+    quiet: options.quiet,
   });
 }
 
