@@ -6,6 +6,7 @@ import { Migration20261201000000DayLedger } from './Migration20261201000000DayLe
 import { Migration20261201010000ApiPauseNote } from './Migration20261201010000ApiPauseNote';
 import { Migration20261201020000AuditEveryMove } from './Migration20261201020000AuditEveryMove';
 import { Migration20261201021000IdempotencyKeys } from './Migration20261201021000IdempotencyKeys';
+import { Migration20261201100000BehflowDeletesCascade } from './Migration20261201100000BehflowDeletesCascade';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201010000ApiPauseNote', class: Migration20261201010000ApiPauseNote },
   { name: 'Migration20261201020000AuditEveryMove', class: Migration20261201020000AuditEveryMove },
   { name: 'Migration20261201021000IdempotencyKeys', class: Migration20261201021000IdempotencyKeys },
+  { name: 'Migration20261201100000BehflowDeletesCascade', class: Migration20261201100000BehflowDeletesCascade },
 ];

@@ -34,11 +34,18 @@ ORDER BY started_at DESC;`,
 ];
 
 async function schemaSnapshot(db: TestDatabase) {
-  return sql(
+  const columns = await sql(
     db.orm,
     `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
        FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`,
   );
+  // Constraints too: a rerun of the first migration makes Behflow's foreign key RESTRICT until a later one restores it.
+  const constraints = await sql(
+    db.orm,
+    `SELECT conrelid::regclass::text AS table, conname, pg_get_constraintdef(oid) AS definition
+       FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
+  );
+  return { columns, constraints };
 }
 
 async function enumValues(db: TestDatabase) {
@@ -67,6 +74,7 @@ describe('migrations on an empty database', () => {
       'Migration20261201010000ApiPauseNote',
       'Migration20261201020000AuditEveryMove',
       'Migration20261201021000IdempotencyKeys',
+      'Migration20261201100000BehflowDeletesCascade',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -99,6 +107,7 @@ describe('migrations on an empty database', () => {
       'Migration20261201010000ApiPauseNote',
       'Migration20261201020000AuditEveryMove',
       'Migration20261201021000IdempotencyKeys',
+      'Migration20261201100000BehflowDeletesCascade',
     ]);
     expect(await schemaSnapshot(db)).toEqual(before);
   });
@@ -156,18 +165,17 @@ describe('migrations on an existing Behflow database', () => {
     expect(userFk).toHaveLength(1);
   });
 
-  it('keep execution history when a process is deleted: the delete is refused instead of cascading', async () => {
-    await expect(
-      sql(db.orm, "DELETE FROM automated_processes WHERE name = 'reschedule_remaining_tasks'"),
-    ).rejects.toThrow(/foreign key/);
-    const history = await sql(db.orm, 'SELECT count(*)::int AS n FROM automated_process_executions');
-    expect(history).toEqual([{ n: 3 }]);
-  });
-
   it("let the seed SQL run unchanged and see Behflow's history", async () => {
     const [history, ...rest] = await Promise.all(SEED_QUERIES.map((query) => sql(db.orm, query)));
     expect(history).toHaveLength(3);
     expect(history?.[0]).toMatchObject({ tasks_rescheduled: '3' });
     expect(rest[0]).toEqual([{ name: 'reschedule_remaining_tasks', is_enabled: true }]);
+  });
+
+  // Last: it deletes Behflow's row. History is kept by the API's soft delete, never by refusing Behflow's.
+  it("let Behflow's delete of a process cascade to its executions, as Behflow made it", async () => {
+    await sql(db.orm, "DELETE FROM automated_processes WHERE name = 'reschedule_remaining_tasks'");
+    const history = await sql(db.orm, 'SELECT count(*)::int AS n FROM automated_process_executions');
+    expect(history).toEqual([{ n: 0 }]);
   });
 });
