@@ -89,7 +89,8 @@ export function createExecutionActivities(deps: ActivityDeps) {
     },
 
     async failExecution(executionId: string, errorMessage: string): Promise<void> {
-      await finish(orm, executionId, ExecutionStatus.Failed, { success: false, error: errorMessage }, errorMessage);
+      // As Behflow leaves a failed run: result NULL, the error in error_message alone.
+      await finish(orm, executionId, ExecutionStatus.Failed, null, errorMessage);
     },
   };
 }
@@ -109,7 +110,7 @@ async function finish(
   orm: Orm,
   executionId: string,
   status: ExecutionStatus,
-  result: Record<string, unknown>,
+  result: ProcessResult | null,
   errorMessage: string | null,
 ): Promise<void> {
   await orm.em.getConnection().execute(
@@ -120,7 +121,7 @@ async function finish(
         RETURNING process_id, completed_at)
      UPDATE automated_processes p SET last_executed_at = closed.completed_at
        FROM closed WHERE p.process_id = closed.process_id`,
-    [status, JSON.stringify(result), errorMessage, executionId],
+    [status, result === null ? null : JSON.stringify(result), errorMessage, executionId],
   );
 }
 

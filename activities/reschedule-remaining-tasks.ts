@@ -23,7 +23,11 @@ import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
 import { pgArray } from './sql';
 
 export const RESCHEDULABLE_STATUSES = [TaskStatus.Pending, TaskStatus.InProgress] as const;
-const TASK_DETAILS_SAMPLE = 20;
+/**
+ * Behflow keeps `task_details[:100]`. 100 entries are at most ~100 KB (names are varchar(255)),
+ * far under Temporal's 2 MB payload limit.
+ */
+const TASK_DETAILS_SAMPLE = 100;
 
 export interface RescheduleConfig {
   readonly includeStatuses: readonly TaskStatus[];
@@ -320,9 +324,12 @@ async function moveBatch(
   return { selected: Number(row?.selected ?? 0), moved: Number(row?.moved ?? 0), last: row?.last ?? null };
 }
 
+/** Behflow's entry (task_id, task_name, user_id, old_due_date, new_due_date) plus our Jalali dates. */
 export interface TaskDetail {
   readonly task_id: string;
-  readonly name: string | null;
+  /** Null, like user_id, for a task deleted since it was moved: the audit row outlives it. */
+  readonly task_name: string | null;
+  readonly user_id: string | null;
   readonly old_due_date: string | null;
   readonly new_due_date: string;
   readonly old_due_jalali: string | null;
@@ -333,7 +340,8 @@ async function sampleMoves(orm: Orm, executionId: string, timezone: string): Pro
   const rows = await orm.em.getConnection().execute<
     {
       task_id: string;
-      name: string | null;
+      task_name: string | null;
+      user_id: string | null;
       old_due_ms: number | null;
       new_due_ms: number;
       old_due_jalali: string | null;
@@ -341,7 +349,7 @@ async function sampleMoves(orm: Orm, executionId: string, timezone: string): Pro
     }[]
   >(
     // Epoch milliseconds: the driver hands timestamps back as text in the session's format.
-    `SELECT m.task_id, t.name, m.old_due_jalali, m.new_due_jalali,
+    `SELECT m.task_id, t.name AS task_name, t.user_id, m.old_due_jalali, m.new_due_jalali,
             (extract(epoch FROM m.old_due_gregorian) * 1000)::float8 AS old_due_ms,
             (extract(epoch FROM m.new_due_gregorian) * 1000)::float8 AS new_due_ms
        FROM automated_process_task_moves m LEFT JOIN tasks t ON t.task_id = m.task_id
@@ -350,7 +358,8 @@ async function sampleMoves(orm: Orm, executionId: string, timezone: string): Pro
   );
   return rows.map((r) => ({
     task_id: r.task_id,
-    name: r.name,
+    task_name: r.task_name,
+    user_id: r.user_id,
     old_due_date: r.old_due_ms === null ? null : formatIsoWithOffset(timezone, r.old_due_ms),
     new_due_date: formatIsoWithOffset(timezone, r.new_due_ms),
     old_due_jalali: r.old_due_jalali,

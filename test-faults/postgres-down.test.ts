@@ -123,7 +123,7 @@ it('down past the work activity retry budget: the workflow fails and the row end
   expect(status).toBe('FAILED');
   expect(row.status).toBe('failed');
   expect(row.error_message).toMatch(/^rescheduleRemainingTasks: /);
-  expect(row.result).toMatchObject({ success: false });
+  expect(row.result).toBeNull(); // as Behflow leaves a failed run
 
   // What the failed run did is consistent: each move it made is audited once and matches the task.
   const check = await checkRun(stack.pool, run.execution_id, ZONE);

@@ -17,7 +17,10 @@ export const ExecutionView = Type.Object(
     started_at: NullableTimestamp,
     completed_at: NullableTimestamp,
     duration_ms: Type.Union([Type.Integer(), Type.Null()]),
-    result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()]),
+    result: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description:
+        'the process result; null while running and for a failed run (as Behflow), whose error is error_message',
+    }),
     error_message: Type.Union([Type.String(), Type.Null()]),
     workflow_id: Type.Union([Type.String(), Type.Null()]),
     workflow_run_id: Type.Union([Type.String(), Type.Null()]),

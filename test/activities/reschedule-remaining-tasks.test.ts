@@ -181,16 +181,37 @@ describe('rescheduleOverdueTasks', () => {
     expect(beats.map((b) => b.tasksRescheduled)).toEqual([0, 3, 6, 7]);
   });
 
-  it('caps task_details to a sample, with the full count and a flag', async () => {
+  it("lists each moved task in task_details as Behflow does, with our Jalali dates beside Behflow's fields", async () => {
+    const task = await insertTask(db.orm, {
+      due: '2025-12-15T05:45:00Z',
+      dueJalali: '1404-09-24T09:15:00',
+      userId: USER_B,
+      name: 'Pay rent',
+    });
+    const result = await runActivity(await arrangeRun(db.orm, TEHRAN_RUN));
+    expect(result.task_details).toEqual([
+      {
+        task_id: task,
+        task_name: 'Pay rent',
+        user_id: USER_B,
+        old_due_date: '2025-12-15T09:15:00+03:30',
+        new_due_date: '2025-12-18T09:15:00+03:30',
+        old_due_jalali: '1404-09-24T09:15:00',
+        new_due_jalali: '1404-09-27T09:15:00',
+      },
+    ]);
+  });
+
+  it("caps task_details at Behflow's 100, with the full count and a flag", async () => {
     await sql(
       db.orm,
       `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
-       SELECT ?, 'bulk ' || i, '2025-12-01T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 45) i`,
+       SELECT ?, 'bulk ' || i, '2025-12-01T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 105) i`,
       [USER_A],
     );
-    const result = await runActivity(await arrangeRun(db.orm, TEHRAN_RUN), 10);
-    expect(result.task_details).toHaveLength(20);
-    expect(result).toMatchObject({ tasks_rescheduled: 45, task_details_total: 45, task_details_truncated: true });
+    const result = await runActivity(await arrangeRun(db.orm, TEHRAN_RUN), 50);
+    expect(result.task_details).toHaveLength(100);
+    expect(result).toMatchObject({ tasks_rescheduled: 105, task_details_total: 105, task_details_truncated: true });
   });
 
   it('stops when cancelled and resumes from its heartbeat without moving a task twice or losing count', async () => {

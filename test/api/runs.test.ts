@@ -215,6 +215,7 @@ describe('POST /processes/:name/trigger', () => {
     expect(res.json()).toMatchObject({
       status: 'failed',
       error_message: 'rescheduleRemainingTasks: tasks table is locked for maintenance [Maintenance]',
+      result: null,
     });
   });
 
