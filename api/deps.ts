@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config';
+import type { ConfigOf, SharedConfig } from '../config';
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
 import type { ScheduleSettings } from '../temporal/schedule-options';
@@ -8,11 +8,11 @@ import type { ScheduleSettings } from '../temporal/schedule-options';
 export interface AppDeps {
   readonly orm: Orm;
   readonly client: Client;
-  readonly config: Config;
+  readonly config: ConfigOf<'api'>;
   readonly registry: readonly ProcessDefinition[];
 }
 
-export function scheduleSettings(config: Config): ScheduleSettings {
+export function scheduleSettings(config: SharedConfig): ScheduleSettings {
   return { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes };
 }
 

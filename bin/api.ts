@@ -16,7 +16,7 @@ const CLOSE_GRACE_MS = 15_000;
 
 async function main(): Promise<void> {
   loadEnvFiles();
-  const config = loadConfig(process.env, PROCESS_REGISTRY);
+  const config = loadConfig(process.env, PROCESS_REGISTRY, ['api']);
   const logger = createLogger(config.logLevel);
   const { host, open } = listenAddress(config);
   if (open) {

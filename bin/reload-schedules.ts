@@ -8,7 +8,7 @@ import { syncProcessesAndSchedules } from '../temporal/reconcile';
 /** `npm run schedules:reload`: the seed's reload_schedules, on demand. */
 async function run(): Promise<void> {
   loadEnvFiles();
-  const config = loadConfig(process.env, PROCESS_REGISTRY);
+  const config = loadConfig(process.env, PROCESS_REGISTRY, []);
   const logger = createLogger(config.logLevel);
   const services = await openServices(config, logger);
   try {

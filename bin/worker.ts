@@ -16,7 +16,7 @@ import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
  */
 async function run(): Promise<void> {
   loadEnvFiles();
-  const config = loadConfig(process.env, PROCESS_REGISTRY);
+  const config = loadConfig(process.env, PROCESS_REGISTRY, ['worker']);
   const logger = createLogger(config.logLevel);
   // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });

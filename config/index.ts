@@ -8,7 +8,8 @@ export { ConfigError };
 
 export { processScheduleVariables, type ScheduleDeclaration } from './process-schedules';
 
-export interface Config {
+/** The settings every entry point uses: where the servers are, the processes' schedules, logging. */
+export interface SharedConfig {
   /** Unset means the dev stack starts an embedded PostgreSQL. */
   readonly databaseUrl: string | undefined;
   /** Unset means the dev stack starts `temporal server start-dev`. */
@@ -16,11 +17,6 @@ export interface Config {
   readonly temporalNamespace: string;
   readonly taskQueue: string;
   readonly temporalUiUrl: string;
-  readonly temporalCliPath: string | undefined;
-  readonly dataDir: string;
-  readonly embeddedPostgresPort: number;
-  readonly temporalDevPort: number;
-  readonly temporalUiPort: number;
   readonly timezone: string;
   /**
    * The schedule each registered process starts with, by process name, from its registry entry and
@@ -28,46 +24,114 @@ export interface Config {
    */
   readonly processSchedules: Readonly<Record<string, Schedule>>;
   readonly catchupWindowMinutes: number;
-  readonly batchSize: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** The worker's own: how it runs the processes. */
+export interface WorkerSettings {
+  readonly batchSize: number;
+}
+
+/** The HTTP API's own. */
+export interface ApiSettings {
   readonly apiHost: string;
   readonly apiPort: number;
   /** Unset: the API listens on loopback only. Never logged. */
   readonly apiToken: string | undefined;
 }
 
+/** The dev stack's own (npm start, npm test): the servers it starts when no address is set. */
+export interface DevStackSettings {
+  readonly temporalCliPath: string | undefined;
+  readonly dataDir: string;
+  readonly embeddedPostgresPort: number;
+  readonly temporalDevPort: number;
+  readonly temporalUiPort: number;
+}
+
+/** Every setting: what npm start (which runs them all) and the tests use. */
+export interface Config extends SharedConfig, WorkerSettings, ApiSettings, DevStackSettings {}
+
+interface PartSettings {
+  readonly worker: WorkerSettings;
+  readonly api: ApiSettings;
+  readonly 'dev-stack': DevStackSettings;
+}
+
+/** An entry point's part of the service; each validates only the settings of the parts it runs. */
+export type ConfigPart = keyof PartSettings;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** The settings of these parts, with the shared ones. */
+export type ConfigOf<P extends ConfigPart> = SharedConfig & UnionToIntersection<PartSettings[P]>;
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /**
- * Reads and validates every setting once; a bad value stops startup with an error naming the variable.
+ * Reads and validates, once, the shared settings and those of `parts` (all of them when omitted);
+ * a bad value stops startup with an error naming the variable. A part's settings are not even read
+ * for an entry point that does not run it: the worker serves no HTTP, so API_TOKEN is not its concern.
  * `processes` (the registry) declares the processes whose schedule variables are read.
  */
-export function loadConfig(env: Env, processes: readonly ScheduleDeclaration[]): Config {
+export function loadConfig(env: Env, processes: readonly ScheduleDeclaration[]): Config;
+export function loadConfig<P extends ConfigPart>(
+  env: Env,
+  processes: readonly ScheduleDeclaration[],
+  parts: readonly P[],
+): ConfigOf<P>;
+export function loadConfig(
+  env: Env,
+  processes: readonly ScheduleDeclaration[],
+  parts: readonly ConfigPart[] = ['worker', 'api', 'dev-stack'],
+): SharedConfig & Partial<Config> {
   const timezone = timeZone(env, 'BEHFLOW_TIMEZONE', 'Asia/Tehran');
-  const temporalUiPort = integerInRange(env, 'TEMPORAL_UI_PORT', 8233, 1, 65535);
   const logLevel = stringWithDefault(env, 'LOG_LEVEL', 'info');
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`, logLevel);
   }
-  return {
+  const temporalUiUrl = url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
+  const devStack = parts.includes('dev-stack') ? devStackSettings(env) : undefined;
+  const shared: SharedConfig = {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     temporalAddress: hostPort(env, 'TEMPORAL_ADDRESS'),
     temporalNamespace: stringWithDefault(env, 'TEMPORAL_NAMESPACE', 'default'),
     taskQueue: stringWithDefault(env, 'TEMPORAL_TASK_QUEUE', 'behflow-processes'),
-    temporalUiUrl:
-      url(env, 'TEMPORAL_UI_URL', ['http:', 'https:'])?.replace(/\/+$/, '') ?? `http://localhost:${temporalUiPort}`,
+    // Unset: the links point at the dev stack's UI, so TEMPORAL_UI_PORT is used (and checked) then.
+    temporalUiUrl: temporalUiUrl ?? `http://localhost:${uiPort(env)}`,
+    timezone,
+    processSchedules: readProcessSchedules(env, processes, timezone),
+    catchupWindowMinutes: integerInRange(env, 'SCHEDULE_CATCHUP_WINDOW_MINUTES', 240, 1, 7 * 24 * 60),
+    logLevel: logLevel as Config['logLevel'],
+  };
+  return {
+    ...shared,
+    ...(parts.includes('worker') ? { batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000) } : {}),
+    ...(parts.includes('api') ? apiSettings(env) : {}),
+    ...devStack,
+  };
+}
+
+const TEMPORAL_UI_PORT_DEFAULT = 8233;
+
+function uiPort(env: Env): number {
+  return integerInRange(env, 'TEMPORAL_UI_PORT', TEMPORAL_UI_PORT_DEFAULT, 1, 65535);
+}
+
+function apiSettings(env: Env): ApiSettings {
+  return {
+    apiHost: stringWithDefault(env, 'API_HOST', '127.0.0.1'),
+    apiPort: integerInRange(env, 'API_PORT', 3000, 1, 65535),
+    apiToken: secret(env, 'API_TOKEN', 16),
+  };
+}
+
+function devStackSettings(env: Env): DevStackSettings {
+  return {
     temporalCliPath: optionalString(env, 'TEMPORAL_CLI_PATH'),
     dataDir: path.resolve(stringWithDefault(env, 'DATA_DIR', '.data')),
     embeddedPostgresPort: integerInRange(env, 'EMBEDDED_POSTGRES_PORT', 54329, 1, 65535),
     temporalDevPort: integerInRange(env, 'TEMPORAL_DEV_PORT', 7233, 1, 65535),
-    temporalUiPort,
-    timezone,
-    processSchedules: readProcessSchedules(env, processes, timezone),
-    catchupWindowMinutes: integerInRange(env, 'SCHEDULE_CATCHUP_WINDOW_MINUTES', 240, 1, 7 * 24 * 60),
-    batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000),
-    logLevel: logLevel as Config['logLevel'],
-    apiHost: stringWithDefault(env, 'API_HOST', '127.0.0.1'),
-    apiPort: integerInRange(env, 'API_PORT', 3000, 1, 65535),
-    apiToken: secret(env, 'API_TOKEN', 16),
+    temporalUiPort: uiPort(env),
   };
 }

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config';
+import type { SharedConfig } from '../config';
 import { initORM, migrate, type Orm } from '../db/orm';
 import { unreachableServer } from './connection-failures';
 import type { Logger } from './logger';
@@ -12,7 +12,7 @@ export interface Services {
 }
 
 /** Opens PostgreSQL (migrated) and Temporal; shared by the worker and the reload command. */
-export async function openServices(config: Config, logger: Logger): Promise<Services> {
+export async function openServices(config: SharedConfig, logger: Logger): Promise<Services> {
   const orm = await initORM(requireSetting(config.databaseUrl, 'DATABASE_URL'));
   try {
     const applied = await migrate(orm);
@@ -39,7 +39,7 @@ export async function openServices(config: Config, logger: Logger): Promise<Serv
  * doubling up to 15 s): after a reboot, or in a compose stack, servers come up in any order. Any
  * other error (a wrong password, a bad setting) still stops the start at once.
  */
-export async function openServicesWhenReachable(config: Config, logger: Logger): Promise<Services> {
+export async function openServicesWhenReachable(config: SharedConfig, logger: Logger): Promise<Services> {
   for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 15_000)) {
     try {
       return await openServices(config, logger);

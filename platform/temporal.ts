@@ -1,10 +1,10 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { Config } from '../config';
+import type { SharedConfig } from '../config';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
 
 /** A client for the configured server; the caller closes `client.connection`. */
-export async function connectClient(config: Config): Promise<Client> {
+export async function connectClient(config: SharedConfig): Promise<Client> {
   const address = requireSetting(config.temporalAddress, 'TEMPORAL_ADDRESS');
   const connection = await Connection.connect({ address });
   return new Client({ connection, namespace: config.temporalNamespace });

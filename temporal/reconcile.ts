@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import type { Config } from '../config';
+import type { SharedConfig } from '../config';
 import { TriggerType } from '../db/entities';
 import { LOCK_KEYS, withAdvisoryLock, type Orm } from '../db/orm';
 import type { Logger } from '../platform/logger';
@@ -98,7 +98,7 @@ async function reconcileLocked(deps: ReconcileDeps): Promise<ReconcileReport> {
 /** Process rows from the registry and the settings, then schedules from the rows: what every start does. */
 export async function syncProcessesAndSchedules(
   services: Pick<Services, 'orm' | 'client'>,
-  config: Config,
+  config: SharedConfig,
   logger: Logger,
   registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
   options: { readonly quiet?: boolean } = {},

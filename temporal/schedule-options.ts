@@ -84,7 +84,11 @@ export function desiredSchedule(
   };
 }
 
-export const DISABLED_NOTE = 'Paused: the process is disabled (automated_processes.is_enabled = false)';
+export const DISABLED_NOTE =
+  'Paused: the process is disabled (automated_processes.is_enabled = false); enable it with ' +
+  'PATCH /processes/<name> {"enabled": true} or POST /processes/<name>/resume';
+/** DISABLED_NOTE as earlier releases wrote it: schedules paused then still carry it. */
+const EARLIER_DISABLED_NOTE = 'Paused: the process is disabled (automated_processes.is_enabled = false)';
 const ENABLED_NOTE = 'Resumed: the process is enabled';
 /** How the note of a pause for a broken schedule_config begins (brokenScheduleNote: the field is the row's). */
 const BROKEN_NOTE_PREFIX = 'Paused: schedule_config';
@@ -106,7 +110,12 @@ export function brokenScheduleNote(processName: string, why: { field: string; ru
  */
 function isOwnPause(note: string | undefined, apiPauseNote: string | null | undefined): boolean {
   if (note === undefined) return false;
-  return note === DISABLED_NOTE || note.startsWith(BROKEN_NOTE_PREFIX) || (!!apiPauseNote && note === apiPauseNote);
+  return (
+    note === DISABLED_NOTE ||
+    note === EARLIER_DISABLED_NOTE ||
+    note.startsWith(BROKEN_NOTE_PREFIX) ||
+    (!!apiPauseNote && note === apiPauseNote)
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Config } from '../../config';
+import type { SharedConfig as Config } from '../../config';
 import type { AutomatedProcessExecution } from '../../db/entities';
 import type { ExecutionView } from '../schemas/execution';
 import { workflowUiUrl } from './links';

@@ -1,4 +1,4 @@
-import type { Config } from '../../config';
+import type { SharedConfig as Config } from '../../config';
 
 export function scheduleUiUrl(config: Config, scheduleId: string): string {
   return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/schedules/${encodeURIComponent(scheduleId)}`;

@@ -100,3 +100,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' }, [])).not.toThrow(/hunter2/);
   });
 });
+
+describe('loadConfig for one part', () => {
+  it('checks only the settings of the parts it is given, and the shared ones, naming the variable', () => {
+    const env = { API_TOKEN: 'short', API_PORT: 'x', EMBEDDED_POSTGRES_PORT: '0', RESCHEDULE_BATCH_SIZE: '5' };
+    const worker = loadConfig(env, PROCESS_REGISTRY, ['worker']);
+    expect(worker.batchSize).toBe(5);
+    expect(worker).not.toHaveProperty('apiToken');
+    expect(worker).not.toHaveProperty('embeddedPostgresPort');
+    expect(() => loadConfig({ ...env, API_PORT: '3000' }, PROCESS_REGISTRY, ['api'])).toThrow(
+      new ConfigError('API_TOKEN', 'must be at least 16 characters long'),
+    );
+    expect(() => loadConfig(env, PROCESS_REGISTRY, ['api'])).toThrow(
+      'API_PORT must be a whole number from 1 to 65535 (got "x")',
+    );
+    expect(() => loadConfig(env, PROCESS_REGISTRY, ['dev-stack'])).toThrow('EMBEDDED_POSTGRES_PORT');
+    expect(() => loadConfig({ BEHFLOW_TIMEZONE: 'Mars/Olympus' }, [], ['worker'])).toThrow('BEHFLOW_TIMEZONE');
+  });
+
+  it('reads everything when no part is named, as npm start (which runs them all) does', () => {
+    expect(() => loadConfig({ API_TOKEN: 'short' }, PROCESS_REGISTRY)).toThrow('API_TOKEN');
+    expect(loadConfig({}, PROCESS_REGISTRY)).toEqual(loadConfig({}, PROCESS_REGISTRY, ['worker', 'api', 'dev-stack']));
+  });
+});

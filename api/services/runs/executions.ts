@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Config } from '../../../config';
+import type { SharedConfig as Config } from '../../../config';
 import { AutomatedProcessExecution } from '../../../db/entities';
 import type { ProcessDefinition } from '../../../processes/definition';
 import { findLiveProcess } from '../../../processes/catalog';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Config } from '../../../config';
+import type { SharedConfig as Config } from '../../../config';
 import type { ProcessDefinition } from '../../../processes/definition';
 import { formatIsoWithOffset } from '../../../time';
 import { processZone } from '../../../config/schedule';

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { Client } from '@temporalio/client';
-import type { Config } from '../../../config';
+import type { SharedConfig as Config } from '../../../config';
 import { ExecutionStatus } from '../../../db/entities';
 import type { Orm } from '../../../db/orm';
 import { findLiveProcess, type CatalogEntry } from '../../../processes/catalog';
