@@ -1,4 +1,4 @@
-import type { Config } from '../config';
+import type { SharedConfig } from '../config';
 import { TriggerType } from '../db/entities';
 import type { Logger } from '../platform/logger';
 import type { Services } from '../platform/services';
@@ -54,7 +54,7 @@ export function rowChanges(before: ReadonlyMap<string, string>, after: ReadonlyM
  */
 export async function followRows(
   services: Pick<Services, 'orm' | 'client'>,
-  config: Config,
+  config: SharedConfig,
   logger: Logger,
   seen: Map<string, string>,
   registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
