@@ -88,7 +88,7 @@ describe('concurrent writes', () => {
       }
     });
     const answers = await Promise.all(calls);
-    expect(answers.map((a) => a.statusCode)).toEqual(Array(20).fill(200));
+    expect(answers.filter((a) => a.statusCode !== 200).map((a) => a.body)).toEqual([]);
     // Each change of a field is kept until a later one (by commit: updated_at) changes it again.
     const views = answers.map((a) => a.json<{ schedule: { hour: number; minute: number }; updated_at: string }>());
     const lastOf = (kind: number) =>
