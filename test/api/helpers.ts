@@ -5,7 +5,7 @@ import { PROCESS_REGISTRY } from '../../processes/registry';
 import { ensureProcessRows } from '../../processes/process-rows';
 import { silentLogger } from '../../platform/logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { connectTestTemporal, deleteTestSchedules, type TestTemporal } from '../helpers/temporal';
 
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
 export const AUTH = { authorization: `Bearer ${TEST_TOKEN}` };
@@ -46,14 +46,7 @@ export async function buildTestApi(
     config,
     async close() {
       await app.close();
-      for await (const s of temporal.client.schedule.list()) {
-        if (s.scheduleId.startsWith(`${temporal.taskQueue}:`)) {
-          await temporal.client.schedule
-            .getHandle(s.scheduleId)
-            .delete()
-            .catch(() => undefined);
-        }
-      }
+      await deleteTestSchedules(temporal);
       await temporal.close();
       await db.drop();
     },

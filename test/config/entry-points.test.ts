@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { connectTestTemporal, temporalAddress, type TestTemporal } from '../helpers/temporal';
+import { connectTestTemporal, temporalAddress, deleteTestSchedules, type TestTemporal } from '../helpers/temporal';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 /** Too short for the API (16 characters or more); the worker serves no HTTP and never reads it. */
@@ -16,10 +16,7 @@ beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
 });
 afterAll(async () => {
-  for await (const s of temporal.client.schedule.list()) {
-    if (s.scheduleId.startsWith(`${temporal.taskQueue}:`))
-      await temporal.client.schedule.getHandle(s.scheduleId).delete();
-  }
+  await deleteTestSchedules(temporal);
   await temporal.close();
   await db.drop();
 });

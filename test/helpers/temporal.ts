@@ -54,6 +54,17 @@ export async function connectTestTemporal(): Promise<TestTemporal> {
   };
 }
 
+/** Deletes the schedules made on this test's task queue (a schedule already gone is fine). */
+export async function deleteTestSchedules(temporal: TestTemporal): Promise<void> {
+  for await (const s of temporal.client.schedule.list()) {
+    if (!s.scheduleId.startsWith(`${temporal.taskQueue}:`)) continue;
+    await temporal.client.schedule
+      .getHandle(s.scheduleId)
+      .delete()
+      .catch(() => undefined);
+  }
+}
+
 /** Activities replacing the real ones of the same name (activity type). */
 export type ActivityOverrides = Record<string, (...args: never[]) => Promise<unknown>>;
 

@@ -9,7 +9,7 @@ import { reconcileSchedules } from '../../temporal/reconcile';
 import { scheduleIdFor } from '../../temporal/ids';
 import { DISABLED_NOTE } from '../../temporal/schedule-options';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
-import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { connectTestTemporal, deleteTestSchedules, type TestTemporal } from '../helpers/temporal';
 
 const BEHFLOW_SCHEMA = readFileSync(path.join(__dirname, '../fixtures/behflow-existing-schema.sql'), 'utf8');
 const RESCHEDULE = 'reschedule_remaining_tasks';
@@ -23,10 +23,7 @@ beforeAll(async () => {
   temporal = await connectTestTemporal();
 });
 afterAll(async () => {
-  for await (const s of temporal.client.schedule.list()) {
-    if (s.scheduleId.startsWith(`${temporal.taskQueue}:`))
-      await temporal.client.schedule.getHandle(s.scheduleId).delete();
-  }
+  await deleteTestSchedules(temporal);
   await temporal.close();
   await Promise.all(databases.map((db) => db.drop()));
 });

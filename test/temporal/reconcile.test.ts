@@ -9,7 +9,7 @@ import { reconcileSchedules } from '../../temporal/reconcile';
 import { createLogger } from '../../platform/logger';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
-import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { connectTestTemporal, deleteTestSchedules, type TestTemporal } from '../helpers/temporal';
 import { firingTimeOf } from '../helpers/schedule-spec';
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
@@ -23,10 +23,7 @@ beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
 });
 afterAll(async () => {
-  for await (const s of temporal.client.schedule.list()) {
-    if (s.scheduleId.startsWith(`${temporal.taskQueue}:`))
-      await temporal.client.schedule.getHandle(s.scheduleId).delete();
-  }
+  await deleteTestSchedules(temporal);
   await temporal.close();
   await db.drop();
 });

@@ -6,7 +6,7 @@ import { syncProcessesAndSchedules } from '../../temporal/reconcile';
 import { followRows, rowChanges, rowTimes } from '../../worker/follow-rows';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { firingTimeOf } from '../helpers/schedule-spec';
-import { connectTestTemporal, type TestTemporal } from '../helpers/temporal';
+import { connectTestTemporal, deleteTestSchedules, type TestTemporal } from '../helpers/temporal';
 
 let db: TestDatabase;
 let temporal: TestTemporal;
@@ -15,10 +15,7 @@ beforeAll(async () => {
   [db, temporal] = await Promise.all([createTestDatabase(), connectTestTemporal()]);
 });
 afterAll(async () => {
-  for await (const s of temporal.client.schedule.list()) {
-    if (s.scheduleId.startsWith(`${temporal.taskQueue}:`))
-      await temporal.client.schedule.getHandle(s.scheduleId).delete();
-  }
+  await deleteTestSchedules(temporal);
   await temporal.close();
   await db.drop();
 });
