@@ -1,8 +1,7 @@
 import type { Client } from '@temporalio/client';
-import type { ConfigOf, SharedConfig } from '../config';
+import type { ConfigOf } from '../config';
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
-import type { ScheduleSettings } from '../temporal/schedule-options';
 
 /** What the API works with; injected so tests can hand it a failing Temporal client. */
 export interface AppDeps {
@@ -12,9 +11,7 @@ export interface AppDeps {
   readonly registry: readonly ProcessDefinition[];
 }
 
-export function scheduleSettings(config: SharedConfig): ScheduleSettings {
-  return { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes };
-}
+export { scheduleSettings } from '../temporal/schedule-options';
 
 declare module 'fastify' {
   interface FastifyInstance {

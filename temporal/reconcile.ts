@@ -10,7 +10,7 @@ import { ensureProcessRows } from '../processes/process-rows';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { formatIsoWithOffset } from '../time';
 import { scheduleIdFor } from './ids';
-import { MANAGED_BY, type ScheduleSettings } from './schedule-options';
+import { MANAGED_BY, scheduleSettings, type ScheduleSettings } from './schedule-options';
 import { RELOAD_DEADLINE_MS, withTemporalDeadline } from './deadline';
 import { describeSchedule, syncEntrySchedule, type SyncOutcome } from './schedules';
 
@@ -101,16 +101,14 @@ export async function syncProcessesAndSchedules(
   config: SharedConfig,
   logger: Logger,
   registry: readonly ProcessDefinition[] = PROCESS_REGISTRY,
-  options: { readonly quiet?: boolean } = {},
 ): Promise<ReconcileReport> {
   await ensureProcessRows(services.orm, registry, config, logger);
   return reconcileSchedules({
     orm: services.orm,
     client: services.client,
     registry,
-    settings: { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes },
+    settings: scheduleSettings(config),
     logger,
-    quiet: options.quiet,
   });
 }
 

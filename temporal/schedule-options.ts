@@ -1,5 +1,6 @@
 import { ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { SharedConfig } from '../config';
 import type { Schedule } from '../config/schedule';
 import type { AutomatedProcess } from '../db/entities';
 import type { ProcessDefinition } from '../processes/definition';
@@ -18,6 +19,10 @@ export const PROCESS_KEY = defineSearchAttributeKey(PROCESS_SEARCH_ATTRIBUTE, Se
 export interface ScheduleSettings {
   readonly taskQueue: string;
   readonly catchupWindowMinutes: number;
+}
+
+export function scheduleSettings(config: SharedConfig): ScheduleSettings {
+  return { taskQueue: config.taskQueue, catchupWindowMinutes: config.catchupWindowMinutes };
 }
 
 export type ScheduledProcess = Pick<AutomatedProcess, 'name' | 'description' | 'isEnabled'>;

@@ -5,7 +5,8 @@ import type { Services } from '../platform/services';
 import { listLiveProcesses } from '../processes/catalog';
 import type { ProcessDefinition } from '../processes/definition';
 import { PROCESS_REGISTRY } from '../processes/registry';
-import { syncProcessesAndSchedules } from '../temporal/reconcile';
+import { reconcileSchedules } from '../temporal/reconcile';
+import { scheduleSettings } from '../temporal/schedule-options';
 
 /**
  * How often the worker makes the schedules follow the rows: a change to automated_processes made by
@@ -50,7 +51,8 @@ export function rowChanges(before: ReadonlyMap<string, string>, after: ReadonlyM
 
 /**
  * One pass of following the rows: reads them, logs what changed since the last pass (`seen`, updated
- * in place), and syncs the schedules quietly (no "Scheduled jobs" lines every 30 seconds).
+ * in place), and reconciles the schedules quietly (no "Scheduled jobs" lines every 30 seconds). It
+ * never creates rows: that is the start's job, and a row Behflow deleted stays deleted.
  */
 export async function followRows(
   services: Pick<Services, 'orm' | 'client'>,
@@ -61,7 +63,14 @@ export async function followRows(
 ): Promise<void> {
   const now = await rowTimes(services, registry);
   for (const line of rowChanges(seen, now)) logger.info(line);
-  await syncProcessesAndSchedules(services, config, logger, registry, { quiet: true });
+  await reconcileSchedules({
+    orm: services.orm,
+    client: services.client,
+    registry,
+    settings: scheduleSettings(config),
+    logger,
+    quiet: true,
+  });
   seen.clear();
   for (const [name, time] of now) seen.set(name, time);
 }

@@ -63,6 +63,32 @@ describe('the worker follows the rows', () => {
     expect(lines).toEqual([]);
   });
 
+  it('leaves a process Behflow deleted deleted: the pass does not create rows again, and the schedule goes', async () => {
+    const config = loadConfig(
+      { TEMPORAL_TASK_QUEUE: temporal.taskQueue, BEHFLOW_TIMEZONE: 'Asia/Tehran' },
+      PROCESS_REGISTRY,
+    );
+    const services = { orm: db.orm, client: temporal.client };
+    await syncProcessesAndSchedules(services, config, silentLogger);
+    const seen = await rowTimes(services);
+    await sql(db.orm, `DELETE FROM automated_processes WHERE name = 'archive_completed_tasks'`);
+    const lines: string[] = [];
+
+    await followRows(
+      services,
+      config,
+      createLogger('info', (line) => lines.push(line)),
+      seen,
+    );
+
+    expect(await sql(db.orm, `SELECT name FROM automated_processes WHERE name = 'archive_completed_tasks'`)).toEqual(
+      [],
+    );
+    expect(lines).toEqual(['INFO:     process archive_completed_tasks is gone from the database']);
+    const schedule = temporal.client.schedule.getHandle(scheduleIdFor('archive_completed_tasks', temporal));
+    await expect(schedule.describe()).rejects.toThrow();
+  });
+
   it('names processes that appear, go, or are disabled', () => {
     const before = new Map([
       ['a', '07:30 UTC'],
