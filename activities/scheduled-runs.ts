@@ -2,14 +2,7 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { Schedule } from '../config/schedule';
 import type { AutomatedProcess } from '../db/entities';
 import type { Orm } from '../db/orm';
-import {
-  firingTimesBetween,
-  formatIsoWithOffset,
-  formatLocalDate,
-  lastFiringAtOrBefore,
-  localDateAt,
-  type LocalDate,
-} from '../time';
+import { firingTimesBetween, formatIsoWithOffset, formatLocalDate, lastFiringAtOrBefore, localDateAt } from '../time';
 import {
   claimDayAndOpen,
   dayClaim,
@@ -143,7 +136,8 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
   async function settleLateStart(ledger: Ledger, nominal: number): Promise<number | undefined> {
     const { zone, schedule } = ledger;
     const at = now();
-    if (!isBefore(localDateAt(zone, nominal), localDateAt(zone, at))) return nominal;
+    // YYYY-MM-DD compares as the dates do.
+    if (ledger.dateOf(nominal) >= ledger.dateOf(at)) return nominal;
     const latest = lastFiringAtOrBefore(zone, schedule, at);
     const runsToday = latest > nominal && ledger.dateOf(latest) === ledger.dateOf(at);
     const instead = runsToday ? `; today's run (${iso(latest)}) runs instead` : `; today's run comes at its time`;
@@ -237,8 +231,4 @@ function busy(running: RunningRowRef, wait: boolean): BeginScheduledOutcome {
  */
 function isFiringTime(ms: number): boolean {
   return ms % 60_000 === 0;
-}
-
-function isBefore(a: LocalDate, b: LocalDate): boolean {
-  return a.year !== b.year ? a.year < b.year : a.month !== b.month ? a.month < b.month : a.day < b.day;
 }

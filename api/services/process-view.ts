@@ -19,15 +19,14 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
   const { process, schedule } = entry;
   const scheduleId =
     process.scheduleConfig && entry.definition ? scheduleIdFor(process.name, scheduleSettings(deps.config)) : null;
-  const [described, recent, notRun, otherScheduler] = await Promise.all([
+  const [described, recent, counts] = await Promise.all([
     scheduleId ? describeSchedule(deps.client, process.name, scheduleSettings(deps.config)) : undefined,
     em.find(
       AutomatedProcessExecution,
       { processId: process.processId },
       { orderBy: { startedAt: 'desc' }, limit: RECENT_RUNS },
     ),
-    countNotRun(em, process.processId),
-    otherSchedulerRuns(em, process.processId),
+    runCounts(em, process.processId),
   ]);
   // A stored zone that breaks the rules is no zone to show times in.
   const zone = schedule instanceof Error ? deps.config.timezone : processZone(schedule, deps.config.timezone);
@@ -46,8 +45,8 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     recent_runs: recent.map((row) => toExecutionView(row, process.name, deps.config)),
     skipped_overlap: described?.info.numActionsSkippedOverlap ?? 0,
     missed_catchup_window: described?.info.numActionsMissedCatchupWindow ?? 0,
-    nominal_times: notRun,
-    other_scheduler_runs: otherScheduler,
+    nominal_times: counts.nominalTimes,
+    other_scheduler_runs: counts.otherScheduler,
     schedule_id: described ? scheduleId : null,
     web_ui_url:
       described && scheduleId ? scheduleUiUrl(deps.config, scheduleId) : processesUiUrl(deps.config, process.name),
@@ -67,28 +66,31 @@ function nextRuns(described: ScheduleDescription | undefined, zone: string): str
   return described.info.nextActionTimes.slice(0, NEXT_RUNS).map((t) => formatIsoWithOffset(zone, t.getTime()));
 }
 
-async function countNotRun(em: EntityManager, processId: string): Promise<{ skipped: number; missed: number }> {
-  const [row] = await em.getConnection().execute<{ skipped: string; missed: string }[]>(
-    `SELECT count(*) FILTER (WHERE outcome = 'skipped') AS skipped, count(*) FILTER (WHERE outcome = 'missed') AS missed
-       FROM automated_process_nominal_times WHERE process_id = ?`,
-    [processId],
-  );
-  return { skipped: Number(row?.skipped ?? 0), missed: Number(row?.missed ?? 0) };
+interface RunCounts {
+  readonly nominalTimes: { skipped: number; missed: number };
+  readonly otherScheduler: { count_7d: number; last: string | null };
 }
 
 /**
- * Execution rows of this process that this service did not write (no workflow id): Behflow's own
- * APScheduler still running beside it, or its rows from before the switch.
+ * In one round trip: the ledger's skipped and missed times, and the execution rows of this process
+ * that this service did not write (no workflow id): Behflow's own APScheduler still running beside
+ * it, or its rows from before the switch.
  */
-async function otherSchedulerRuns(
-  em: EntityManager,
-  processId: string,
-): Promise<{ count_7d: number; last: string | null }> {
-  const [row] = await em.getConnection().execute<{ count_7d: string; last: string | null }[]>(
-    `SELECT count(*) FILTER (WHERE started_at > now() - interval '7 days') AS count_7d,
-            to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last
-       FROM automated_process_executions WHERE process_id = ? AND workflow_id IS NULL`,
-    [processId],
-  );
-  return { count_7d: Number(row?.count_7d ?? 0), last: row?.last ?? null };
+async function runCounts(em: EntityManager, processId: string): Promise<RunCounts> {
+  const [row] = await em
+    .getConnection()
+    .execute<{ skipped: string; missed: string; other_7d: string; other_last: string | null }[]>(
+      `SELECT n.skipped, n.missed, o.other_7d, o.other_last
+       FROM (SELECT count(*) FILTER (WHERE outcome = 'skipped') AS skipped,
+                    count(*) FILTER (WHERE outcome = 'missed') AS missed
+               FROM automated_process_nominal_times WHERE process_id = ?) n,
+            (SELECT count(*) FILTER (WHERE started_at > now() - interval '7 days') AS other_7d,
+                    to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS other_last
+               FROM automated_process_executions WHERE process_id = ? AND workflow_id IS NULL) o`,
+      [processId, processId],
+    );
+  return {
+    nominalTimes: { skipped: Number(row?.skipped ?? 0), missed: Number(row?.missed ?? 0) },
+    otherScheduler: { count_7d: Number(row?.other_7d ?? 0), last: row?.other_last ?? null },
+  };
 }
