@@ -63,8 +63,9 @@ async function archiveBatch(
   batchSize: number,
   after: string | null,
 ): Promise<{ last: string | null }> {
+  // Untyped tag parameters take the column's element type: text[], or create_all's varchar[].
   const filter = `status = 'completed' AND completed_at < ?::timestamptz
-    AND NOT (coalesce(tags, '{}') @> ARRAY[?]::text[])${config.userIds ? ' AND user_id = ANY(?::uuid[])' : ''}`;
+    AND NOT (? = ANY(coalesce(tags, '{}')))${config.userIds ? ' AND user_id = ANY(?::uuid[])' : ''}`;
   const params: unknown[] = [cutoff.toISOString(), ARCHIVED_TAG, ...(config.userIds ? [pgArray(config.userIds)] : [])];
   const rows = await orm.em.getConnection().execute<{ last: string | null }[]>(
     `WITH batch AS (
@@ -72,7 +73,7 @@ async function archiveBatch(
         ORDER BY task_id LIMIT ? FOR UPDATE
      ), tagged AS (
        UPDATE tasks t SET tags = array_append(coalesce(t.tags, '{}'), ?), updated_at = now()
-         FROM batch WHERE t.task_id = batch.task_id AND NOT (coalesce(t.tags, '{}') @> ARRAY[?]::text[])
+         FROM batch WHERE t.task_id = batch.task_id AND NOT (? = ANY(coalesce(t.tags, '{}')))
        RETURNING t.task_id
      ), audited AS (
        INSERT INTO automated_process_task_archives (execution_id, task_id)

@@ -220,7 +220,8 @@ interface Plan {
 
 function overdueFilter(plan: Plan, alias: string): { sql: string; params: unknown[] } {
   const params: unknown[] = [pgArray(plan.config.includeStatuses), plan.dayStart];
-  let sql = `${alias}.status = ANY(?::status_enum[]) AND ${alias}.due_date_gregorian < ?::timestamptz`;
+  // An untyped array takes the column's own enum type: status_enum, or create_all's statusenum.
+  let sql = `${alias}.status = ANY(?) AND ${alias}.due_date_gregorian < ?::timestamptz`;
   if (plan.config.userIds) {
     sql += ` AND ${alias}.user_id = ANY(?::uuid[])`;
     params.push(pgArray(plan.config.userIds));

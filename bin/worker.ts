@@ -1,5 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
+import { BehflowSchemaError } from '../db/behflow-schema';
 import { loadEnvFiles } from '../config/env-files';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { createLogger } from '../platform/logger';
@@ -56,6 +57,8 @@ async function run(): Promise<void> {
 }
 
 run().catch((err: unknown) => {
-  console.error(err instanceof ConfigError ? `Configuration error: ${err.message}` : err);
+  if (err instanceof ConfigError) console.error(`Configuration error: ${err.message}`);
+  else if (err instanceof BehflowSchemaError) console.error(`Database error: ${err.message}`);
+  else console.error(err);
   process.exit(1);
 });

@@ -1,18 +1,22 @@
 import { Migration } from '@mikro-orm/migrations';
-import { addColumnIfMissing, ensureEnumType, ensureIndexOn } from './sql-helpers';
+import { addColumnIfMissing, createBehflowTableIfMissing } from './sql-helpers';
 
 /**
- * Behflow's own tables and enum types (created only where missing, adopted where they exist),
- * then what this service adds: run metadata on executions and a history-preserving foreign key.
+ * Behflow's own tables, created only where missing (an empty database), as Behflow's SQL migrations
+ * make them, with their enum types and indexes; where they exist (built by those migrations or by
+ * create_all) they are adopted as they are: no type, default, index or constraint of theirs is touched.
+ * Then what this service adds: run metadata on executions, and its own tables.
  */
 export class Migration20261126000000BehflowSchema extends Migration {
   override async up(): Promise<void> {
-    this.addSql(ensureEnumType('priority_enum', ['low', 'medium', 'high']));
-    this.addSql(ensureEnumType('status_enum', ['pending', 'in_progress', 'completed', 'cancelled']));
-    this.addSql(ensureEnumType('trigger_type_enum', ['manual', 'time_based', 'event_based']));
-    this.addSql(ensureEnumType('process_status_enum', ['pending', 'running', 'completed', 'failed', 'disabled']));
-
-    this.addSql(`CREATE TABLE IF NOT EXISTS tasks (
+    this.addSql(
+      createBehflowTableIfMissing(
+        'tasks',
+        [
+          ['priority_enum', ['low', 'medium', 'high']],
+          ['status_enum', ['pending', 'in_progress', 'completed', 'cancelled']],
+        ],
+        `CREATE TABLE tasks (
       task_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       user_id uuid NOT NULL,
       name varchar(255) NOT NULL,
@@ -26,23 +30,22 @@ export class Migration20261126000000BehflowSchema extends Migration {
       tags text[],
       completed_at timestamptz,
       updated_at timestamptz NOT NULL DEFAULT now()
-    );`);
-    // users is Behflow's table: reference it only where it exists.
-    this.addSql(`DO $$ BEGIN
-  -- Nested, because PL/pgSQL does not short-circuit: 'users'::regclass fails where users is missing.
-  IF to_regclass('users') IS NOT NULL THEN
-    IF NOT EXISTS (
-      SELECT 1 FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f' AND confrelid = 'users'::regclass
-    ) THEN
+    );
+    CREATE INDEX idx_tasks_user_id ON tasks (user_id);
+    CREATE INDEX idx_tasks_status ON tasks (status);
+    CREATE INDEX idx_tasks_due_date_gregorian ON tasks (due_date_gregorian);
+    -- users is Behflow's table: reference it only where it exists.
+    IF to_regclass('users') IS NOT NULL THEN
       ALTER TABLE tasks ADD CONSTRAINT tasks_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (user_id) ON DELETE CASCADE;
-    END IF;
-  END IF;
-END $$;`);
-    this.addSql(ensureIndexOn('tasks', 'user_id', 'idx_tasks_user_id'));
-    this.addSql(ensureIndexOn('tasks', 'status', 'idx_tasks_status'));
-    this.addSql(ensureIndexOn('tasks', 'due_date_gregorian', 'idx_tasks_due_date_gregorian'));
+    END IF;`,
+      ),
+    );
 
-    this.addSql(`CREATE TABLE IF NOT EXISTS automated_processes (
+    this.addSql(
+      createBehflowTableIfMissing(
+        'automated_processes',
+        [['trigger_type_enum', ['manual', 'time_based', 'event_based']]],
+        `CREATE TABLE automated_processes (
       process_id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       name varchar(255) UNIQUE NOT NULL,
       description text,
@@ -53,37 +56,25 @@ END $$;`);
       created_at timestamptz NOT NULL DEFAULT now(),
       updated_at timestamptz NOT NULL DEFAULT now(),
       last_executed_at timestamptz
-    );`);
+    );`,
+      ),
+    );
 
-    this.addSql(`CREATE TABLE IF NOT EXISTS automated_process_executions (
+    this.addSql(
+      createBehflowTableIfMissing(
+        'automated_process_executions',
+        [['process_status_enum', ['pending', 'running', 'completed', 'failed', 'disabled']]],
+        `CREATE TABLE automated_process_executions (
       execution_id uuid PRIMARY KEY,
-      process_id uuid NOT NULL,
+      process_id uuid NOT NULL REFERENCES automated_processes (process_id) ON DELETE CASCADE,
       status process_status_enum NOT NULL DEFAULT 'pending',
       started_at timestamptz,
       completed_at timestamptz,
       result jsonb,
       error_message text
-    );`);
-    // Behflow's foreign key cascades, so deleting a process would erase its history. Ours refuses instead.
-    this.addSql(`DO $$
-DECLARE fk record;
-BEGIN
-  FOR fk IN SELECT conname FROM pg_constraint
-    WHERE conrelid = 'automated_process_executions'::regclass AND contype = 'f'
-      AND confrelid = 'automated_processes'::regclass AND confdeltype <> 'r'
-  LOOP
-    EXECUTE format('ALTER TABLE automated_process_executions DROP CONSTRAINT %I', fk.conname);
-  END LOOP;
-  IF NOT EXISTS (
-    SELECT 1 FROM pg_constraint WHERE conrelid = 'automated_process_executions'::regclass AND contype = 'f'
-      AND confrelid = 'automated_processes'::regclass
-  ) THEN
-    ALTER TABLE automated_process_executions ADD CONSTRAINT automated_process_executions_process_id_fkey
-      FOREIGN KEY (process_id) REFERENCES automated_processes (process_id) ON DELETE RESTRICT;
-  END IF;
-END $$;`);
-    this.addSql(
-      ensureIndexOn('automated_process_executions', 'process_id', 'idx_automated_process_executions_process_id'),
+    );
+    CREATE INDEX idx_automated_process_executions_process_id ON automated_process_executions (process_id);`,
+      ),
     );
 
     this.addSql(addColumnIfMissing('automated_process_executions', 'trigger', 'varchar(32)'));
@@ -94,8 +85,8 @@ END $$;`);
     // Behflow's own (possibly stale) and never block us.
     this.addSql(`CREATE UNIQUE INDEX IF NOT EXISTS automated_process_executions_one_running
       ON automated_process_executions (process_id) WHERE status = 'running' AND workflow_id IS NOT NULL;`);
-    this.addSql(`CREATE INDEX IF NOT EXISTS idx_automated_process_executions_started_at
-      ON automated_process_executions (process_id, started_at DESC);`);
+    // The history index (process_id, started_at DESC) is Migration20261202000000OwnIndexes's, under a
+    // name of our own: the one this migration once made is Behflow's name for an index on started_at.
 
     this.addSql(`CREATE TABLE IF NOT EXISTS automated_process_task_moves (
       id bigserial PRIMARY KEY,

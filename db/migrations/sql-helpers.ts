@@ -3,24 +3,51 @@
  * types as they are, so every statement checks before it creates and nothing is ever dropped.
  */
 
-export function ensureEnumType(name: string, values: readonly string[]): string {
-  const list = values.map((v) => `'${v}'`).join(', ');
+/**
+ * One of Behflow's tables, with the enum types it uses, only where the table is missing: an adopted
+ * database keeps its own types (create_all names them statusenum and so on), and none is added that no
+ * table uses. `ddl` is PL/pgSQL statements: the CREATE TABLE and what belongs with it.
+ */
+export function createBehflowTableIfMissing(
+  table: string,
+  enums: readonly (readonly [name: string, values: readonly string[]])[],
+  ddl: string,
+): string {
+  const types = enums
+    .map(([name, values]) => {
+      const list = values.map((v) => `'${v}'`).join(', ');
+      return `    IF to_regtype('${name}') IS NULL THEN
+      CREATE TYPE ${name} AS ENUM (${list});
+    END IF;`;
+    })
+    .join('\n');
   return `DO $$ BEGIN
-  IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = '${name}' AND typnamespace = current_schema()::regnamespace) THEN
-    CREATE TYPE ${name} AS ENUM (${list});
+  IF to_regclass('${table}') IS NULL THEN
+${types}
+    ${ddl}
   END IF;
 END $$;`;
 }
 
-/** An index on exactly this column, unless one exists already under any name (Behflow's may differ from ours). */
-export function ensureIndexOn(table: string, column: string, indexName: string): string {
-  return `DO $$ BEGIN
-  IF NOT EXISTS (
-    SELECT 1 FROM pg_index i
-    JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-    WHERE i.indrelid = '${table}'::regclass AND i.indnkeyatts = 1 AND a.attname = '${column}'
-  ) THEN
-    CREATE INDEX ${indexName} ON ${table} (${column});
+/**
+ * An index of this service's own: created when no index has its name; left as it is when one has,
+ * with the same table and columns; otherwise the migration fails saying what holds the name, so a
+ * clash never silently leaves the index out.
+ */
+export function ensureOwnIndex(name: string, table: string, columns: string): string {
+  const wanted = `USING btree (${columns})`;
+  return `DO $$
+DECLARE existing text;
+BEGIN
+  IF to_regclass('${name}') IS NULL THEN
+    CREATE INDEX ${name} ON ${table} (${columns});
+  ELSE
+    SELECT pg_get_indexdef(i.indexrelid) INTO existing FROM pg_index i
+     WHERE i.indexrelid = '${name}'::regclass AND i.indrelid = '${table}'::regclass;
+    IF existing IS NULL OR right(existing, ${wanted.length}) <> '${wanted}' THEN
+      RAISE EXCEPTION 'index name ${name} is taken by %, not this service''s index on ${table} (${columns})',
+        coalesce(existing, '${name}'::regclass::text || ' on another table or of another kind');
+    END IF;
   END IF;
 END $$;`;
 }

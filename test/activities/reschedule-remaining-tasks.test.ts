@@ -11,7 +11,16 @@ import {
 } from '../../activities/reschedule-remaining-tasks';
 import type { ProcessResult, RunContext } from '../../activities/run-types';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
-import { arrangeRun, dueOf, insertTask, isoSql, USER_A, USER_B } from '../helpers/fixtures';
+import {
+  arrangeRun,
+  columnType,
+  dueOf,
+  insertTask,
+  insertTaskSeries,
+  isoSql,
+  USER_A,
+  USER_B,
+} from '../helpers/fixtures';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -203,12 +212,7 @@ describe('rescheduleOverdueTasks', () => {
   });
 
   it("caps task_details at Behflow's 100, with the full count and a flag", async () => {
-    await sql(
-      db.orm,
-      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
-       SELECT ?, 'bulk ' || i, '2025-12-01T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 105) i`,
-      [USER_A],
-    );
+    await insertTaskSeries(db.orm, { from: 'generate_series(1, 105) i', due: "'2025-12-01T05:00:00Z'" });
     const result = await runActivity(await arrangeRun(db.orm, TEHRAN_RUN), 50);
     expect(result.task_details).toHaveLength(100);
     expect(result).toMatchObject({ tasks_rescheduled: 105, task_details_total: 105, task_details_truncated: true });
@@ -266,15 +270,12 @@ describe('rescheduleOverdueTasks', () => {
   });
 
   it('walks a table of many pages in page order, each overdue task moved once, each batch near its size', async () => {
-    await sql(
-      db.orm,
-      `INSERT INTO tasks (user_id, name, due_date_gregorian, status, date_added_jalali)
-       SELECT ?, 'bulk ' || i, CASE WHEN i % 3 = 0 THEN '2025-12-25T05:00:00Z' ELSE '2025-12-01T05:00:00Z' END::timestamptz
-                              - make_interval(mins => i),
-              CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END::status_enum, '1404-01-01T00:00:00'
-         FROM generate_series(1, 3000) i`,
-      [USER_A],
-    );
+    await insertTaskSeries(db.orm, {
+      from: 'generate_series(1, 3000) i',
+      due: `CASE WHEN i % 3 = 0 THEN '2025-12-25T05:00:00Z' ELSE '2025-12-01T05:00:00Z' END::timestamptz
+              - make_interval(mins => i)`,
+      status: `(CASE WHEN i % 5 = 0 THEN 'completed' ELSE 'pending' END)::${await columnType(db.orm, 'tasks', 'status')}`,
+    });
     const [expected] = await sql<{ n: string; pages: string }>(
       db.orm,
       `SELECT count(*) FILTER (WHERE status = 'pending' AND due_date_gregorian < '2025-12-17T20:30:00Z') AS n,
@@ -305,12 +306,7 @@ describe('rescheduleOverdueTasks', () => {
   });
 
   it('moves a task a user edited during the run onto a page past the walk (the catch-up pass)', async () => {
-    await sql(
-      db.orm,
-      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
-       SELECT ?, 'bulk ' || i, '2025-12-01T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 300) i`,
-      [USER_A],
-    );
+    await insertTaskSeries(db.orm, { from: 'generate_series(1, 300) i', due: "'2025-12-01T05:00:00Z'" });
     const run = await arrangeRun(db.orm, TEHRAN_RUN);
     const first = new MockActivityEnvironment();
     let last: RescheduleProgress | undefined;
@@ -323,12 +319,11 @@ describe('rescheduleOverdueTasks', () => {
 
     // The user edits the table's last overdue task after more rows were added: its new version lands
     // on a page the walk will never reach.
-    await sql(
-      db.orm,
-      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
-       SELECT ?, 'later ' || i, '2025-12-30T05:00:00Z', '1404-01-01T00:00:00' FROM generate_series(1, 100) i`,
-      [USER_A],
-    );
+    await insertTaskSeries(db.orm, {
+      from: 'generate_series(1, 100) i',
+      name: "'later ' || i",
+      due: "'2025-12-30T05:00:00Z'",
+    });
     const [edited] = await sql<{ task_id: string; page: number }>(
       db.orm,
       `UPDATE tasks SET name = name || ' (edited)'

@@ -10,7 +10,7 @@ import {
   startOfDay,
 } from '../../time';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
-import { arrangeRun, isoSql } from '../helpers/fixtures';
+import { arrangeRun, insertTask, insertTaskSeries, isoSql } from '../helpers/fixtures';
 
 /**
  * The set-based SQL must agree, for every local time of day, with the pure wall-time rules
@@ -46,13 +46,14 @@ describe.each(CASES)('moving tasks to $day in $zone', ({ zone, day }) => {
     const target = parseLocalDate(day);
     // Originals three days earlier, every 10 minutes of the local day, plus odd seconds.
     const originalDayStart = startOfDay(zone, addDays(target, -3));
-    await sql(
+    await insertTaskSeries(
       db.orm,
-      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali)
-       SELECT gen_random_uuid(), 'tz', to_timestamp(? + s), '1400-01-01T00:00:00'
-         FROM generate_series(0, 86399, 600) s
-       UNION ALL SELECT gen_random_uuid(), 'tz', to_timestamp(? + 5437), '1400-01-01T00:00:00'`,
-      [originalDayStart / 1000, originalDayStart / 1000],
+      {
+        from: '(SELECT generate_series(0, 86399, 600) UNION ALL SELECT 5437) AS s(i)',
+        name: "'tz'",
+        due: 'to_timestamp(? + i)',
+      },
+      [originalDayStart / 1000],
     );
     const run = await arrangeRun(db.orm, {
       timezone: zone,
@@ -88,11 +89,7 @@ describe.each(CASES)('moving tasks to $day in $zone', ({ zone, day }) => {
 describe('readable cases', () => {
   async function move(zone: string, day: string, originalUtc: string) {
     await sql(db.orm, 'TRUNCATE tasks');
-    await sql(
-      db.orm,
-      `INSERT INTO tasks (user_id, name, due_date_gregorian, date_added_jalali) VALUES (gen_random_uuid(), 'x', ?, '1400-01-01T00:00:00')`,
-      [originalUtc],
-    );
+    await insertTask(db.orm, { name: 'x', due: originalUtc });
     const run = await arrangeRun(db.orm, { timezone: zone, day, logicalTime: `${day}T12:00:00Z` });
     await new MockActivityEnvironment().run(
       createRescheduleActivities({ orm: db.orm, batchSize: 50 }).rescheduleOverdueTasks,

@@ -241,7 +241,7 @@ describe('changing a process', () => {
   it('changes the time of a row that SQL wrote with keys of its own, and stores the checked schedule', async () => {
     await sql(
       api.db.orm,
-      `UPDATE automated_processes SET schedule_config = schedule_config || '{"written_by": "behflow"}' WHERE name = ?`,
+      `UPDATE automated_processes SET schedule_config = schedule_config::jsonb || '{"written_by": "behflow"}' WHERE name = ?`,
       [TEAM.name],
     );
     const res = await inject('PATCH', `/processes/${TEAM.name}`, { schedule: { minute: 50 } });

@@ -34,7 +34,7 @@ async function insertExecution(processId: string, input: ExecutionInput = {}): P
     `INSERT INTO automated_process_executions
        (execution_id, process_id, status, started_at, completed_at, trigger, logical_time, workflow_id,
         workflow_run_id, result, error_message)
-     VALUES (?, ?, ?::process_status_enum, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?, ?, ?::jsonb, ?)`,
+     VALUES (?, ?, ?, ?::timestamptz, ?::timestamptz, ?, ?::timestamptz, ?, ?, ?::jsonb, ?)`,
     [
       id,
       processId,

@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createArchiveActivities } from '../../activities/archive-completed-tasks';
 import { recordNominal } from '../../activities/day-ledger';
 import { createRescheduleActivities } from '../../activities/reschedule-remaining-tasks';
 import type { RunContext } from '../../activities/run-types';
 import { migrate } from '../../db/orm';
+import { BEHFLOW_FLAVOURS, BEHFLOW_ROWS, behflowSchema } from '../helpers/behflow-databases';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { arrangeRun, insertTask, USER_A } from '../helpers/fixtures';
-
-const BEHFLOW_SCHEMA = readFileSync(path.join(__dirname, '../fixtures/behflow-existing-schema.sql'), 'utf8');
 
 /** Every foreign key into Behflow's tables, whoever's table it is on, with its delete rule. */
 async function foreignKeysIntoBehflow(db: TestDatabase) {
@@ -123,34 +120,38 @@ function behflowDeletes(flavour: () => TestDatabase) {
   });
 }
 
-describe("Behflow's deletes on an existing Behflow database, after our migrations and audited runs", () => {
-  let db: TestDatabase;
-  let fksBefore: Awaited<ReturnType<typeof foreignKeysIntoBehflow>>;
-  beforeAll(async () => {
-    db = await createTestDatabase({ empty: true });
-    await sql(db.orm, BEHFLOW_SCHEMA);
-    fksBefore = await foreignKeysIntoBehflow(db);
-    await migrate(db.orm);
-  });
-  afterAll(async () => {
-    await db.drop();
-  });
+describe.each(BEHFLOW_FLAVOURS)(
+  "Behflow's deletes on a Behflow database built by %s, after our migrations and audited runs",
+  (flavour) => {
+    let db: TestDatabase;
+    let fksBefore: Awaited<ReturnType<typeof foreignKeysIntoBehflow>>;
+    beforeAll(async () => {
+      db = await createTestDatabase({ empty: true });
+      await sql(db.orm, behflowSchema(flavour));
+      await sql(db.orm, BEHFLOW_ROWS);
+      fksBefore = await foreignKeysIntoBehflow(db);
+      await migrate(db.orm);
+    });
+    afterAll(async () => {
+      await db.drop();
+    });
 
-  it("keep Behflow's foreign keys exactly as they were; ours all cascade", async () => {
-    const after = await foreignKeysIntoBehflow(db);
-    const behflowTables = new Set(['tasks', 'automated_process_executions']);
-    expect(after.filter((fk) => behflowTables.has(fk.table))).toEqual(fksBefore);
-    expect(after.filter((fk) => !behflowTables.has(fk.table) && fk.on_delete !== 'CASCADE')).toEqual([]);
-  });
+    it("keep Behflow's foreign keys exactly as they were; ours all cascade", async () => {
+      const after = await foreignKeysIntoBehflow(db);
+      const behflowTables = new Set(['tasks', 'automated_process_executions']);
+      expect(after.filter((fk) => behflowTables.has(fk.table))).toEqual(fksBefore);
+      expect(after.filter((fk) => !behflowTables.has(fk.table) && fk.on_delete !== 'CASCADE')).toEqual([]);
+    });
 
-  behflowDeletes(() => db);
+    behflowDeletes(() => db);
 
-  it('deleting a user takes their tasks, though runs moved and tagged them', async () => {
-    await auditedRuns(db, 1);
-    await sql(db.orm, 'DELETE FROM users WHERE user_id = ?', [USER_A]);
-    expect(await sql(db.orm, 'SELECT count(*)::int AS n FROM tasks')).toEqual([{ n: 0 }]);
-  });
-});
+    it('deleting a user takes their tasks, though runs moved and tagged them', async () => {
+      await auditedRuns(db, 1);
+      await sql(db.orm, 'DELETE FROM users WHERE user_id = ?', [USER_A]);
+      expect(await sql(db.orm, 'SELECT count(*)::int AS n FROM tasks')).toEqual([{ n: 0 }]);
+    });
+  },
+);
 
 describe("Behflow's deletes on a database our migrations created, after audited runs", () => {
   let db: TestDatabase;

@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { migrate } from '../../db/orm';
+import { BEHFLOW_FLAVOURS, BEHFLOW_ROWS, behflowSchema } from '../helpers/behflow-databases';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
-
-const BEHFLOW_SCHEMA = readFileSync(path.join(__dirname, '../fixtures/behflow-existing-schema.sql'), 'utf8');
+import { schemaCatalog, schemaDiff } from '../helpers/schema-catalog';
 
 /** The seed's "Checking Execution History" and "Troubleshooting" queries, verbatim. */
 const SEED_QUERIES = [
@@ -33,21 +31,6 @@ WHERE status = 'failed'
 ORDER BY started_at DESC;`,
 ];
 
-async function schemaSnapshot(db: TestDatabase) {
-  const columns = await sql(
-    db.orm,
-    `SELECT table_name, column_name, data_type, udt_name, is_nullable, column_default
-       FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, column_name`,
-  );
-  // Constraints too: a rerun of the first migration makes Behflow's foreign key RESTRICT until a later one restores it.
-  const constraints = await sql(
-    db.orm,
-    `SELECT conrelid::regclass::text AS table, conname, pg_get_constraintdef(oid) AS definition
-       FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2`,
-  );
-  return { columns, constraints };
-}
-
 async function enumValues(db: TestDatabase) {
   return sql(
     db.orm,
@@ -75,6 +58,7 @@ describe('migrations on an empty database', () => {
       'Migration20261201020000AuditEveryMove',
       'Migration20261201021000IdempotencyKeys',
       'Migration20261201100000BehflowDeletesCascade',
+      'Migration20261202000000OwnIndexes',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -93,10 +77,16 @@ describe('migrations on an empty database', () => {
         WHERE i.indrelid = 'tasks'::regclass AND NOT i.indisprimary ORDER BY 1`,
     );
     expect(indexed.map((r) => r.column)).toEqual(['due_date_gregorian', 'status', 'user_id']);
+    // The history index under our own name, once: the first migration's copy was renamed, not doubled.
+    const history = await sql(
+      db.orm,
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'automated_process_executions' AND indexdef LIKE '%started_at%'`,
+    );
+    expect(history).toEqual([{ indexname: 'behflow_processes_executions_by_process_started' }]);
   });
 
   it('are harmless to run twice, even when the record of having run is lost', async () => {
-    const before = await schemaSnapshot(db);
+    const before = await schemaCatalog(db.orm);
     expect(await migrate(db.orm)).toEqual([]);
     await sql(db.orm, 'TRUNCATE behflow_processes_migrations');
     expect(await migrate(db.orm)).toEqual([
@@ -108,8 +98,9 @@ describe('migrations on an empty database', () => {
       'Migration20261201020000AuditEveryMove',
       'Migration20261201021000IdempotencyKeys',
       'Migration20261201100000BehflowDeletesCascade',
+      'Migration20261202000000OwnIndexes',
     ]);
-    expect(await schemaSnapshot(db)).toEqual(before);
+    expect(await schemaCatalog(db.orm)).toEqual(before);
   });
 
   it('let the seed SQL run unchanged', async () => {
@@ -117,52 +108,64 @@ describe('migrations on an empty database', () => {
   });
 });
 
-describe('migrations on an existing Behflow database', () => {
+/** What our migrations add to each flavour of Behflow's database: additions only, all of them ours. */
+const OUR_TABLES =
+  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults)|behflow_processes_migrations)[.]/;
+const OUR_INDEXES =
+  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys)|behflow_processes_)/;
+const OUR_EXECUTION_COLUMNS = ['trigger', 'logical_time', 'workflow_id', 'workflow_run_id'].map(
+  (column) => `column automated_process_executions.${column}`,
+);
+
+describe.each(BEHFLOW_FLAVOURS)('migrations on a Behflow database built by %s', (flavour) => {
   let db: TestDatabase;
+  let before: Map<string, string>;
   beforeAll(async () => {
     db = await createTestDatabase({ empty: true });
-    await sql(db.orm, BEHFLOW_SCHEMA);
+    await sql(db.orm, behflowSchema(flavour));
+    await sql(db.orm, BEHFLOW_ROWS);
+    before = await schemaCatalog(db.orm);
   });
   afterAll(async () => {
     await db.drop();
   });
 
-  it('adopt its tables, types and rows as they are, adding only what is missing', async () => {
+  it('adopt its tables, types and rows as they are: the schema diff is additions of our own only', async () => {
     const dataBefore = await sql(db.orm, 'SELECT * FROM tasks ORDER BY task_id');
     const processesBefore = await sql(db.orm, 'SELECT * FROM automated_processes');
-    const executionsBefore = await sql(
-      db.orm,
-      'SELECT execution_id, status, started_at, result FROM automated_process_executions ORDER BY execution_id',
-    );
-    const enumsBefore = await enumValues(db);
+    const executionsBefore = await sql(db.orm, 'SELECT * FROM automated_process_executions ORDER BY execution_id');
 
     await migrate(db.orm);
 
     expect(await sql(db.orm, 'SELECT * FROM tasks ORDER BY task_id')).toEqual(dataBefore);
     expect(await sql(db.orm, 'SELECT * FROM automated_processes')).toEqual(processesBefore);
-    expect(
-      await sql(
-        db.orm,
-        'SELECT execution_id, status, started_at, result FROM automated_process_executions ORDER BY execution_id',
+    const executionsAfter = await sql(db.orm, 'SELECT * FROM automated_process_executions ORDER BY execution_id');
+    expect(executionsAfter).toEqual(
+      executionsBefore.map((row) => ({
+        ...row,
+        trigger: null,
+        logical_time: null,
+        workflow_id: null,
+        workflow_run_id: null,
+      })),
+    );
+
+    const diff = schemaDiff(before, await schemaCatalog(db.orm));
+    expect({ changed: diff.changed, dropped: diff.dropped }).toEqual({ changed: [], dropped: [] });
+    const notOurs = diff.added.filter(
+      (line) =>
+        !OUR_TABLES.test(line) &&
+        !OUR_INDEXES.test(line) &&
+        !OUR_EXECUTION_COLUMNS.some((c) => line.startsWith(`${c}:`)),
+    );
+    // No type, default, index or constraint on Behflow's tables that Behflow's own schema does not have.
+    expect(notOurs).toEqual([]);
+    expect(diff.added.filter((line) => line.startsWith('type '))).toEqual([]);
+    expect(diff.added).toContainEqual(
+      expect.stringMatching(
+        /^index behflow_processes_executions_by_process_started: .* USING btree \(process_id, started_at DESC\)$/,
       ),
-    ).toEqual(executionsBefore);
-    expect(await enumValues(db)).toEqual(enumsBefore);
-    // Behflow's own indexes are recognised by column; none is duplicated.
-    const taskIndexes = await sql<{ indexname: string }>(
-      db.orm,
-      "SELECT indexname FROM pg_indexes WHERE tablename = 'tasks' ORDER BY 1",
     );
-    expect(taskIndexes.map((i) => i.indexname)).toEqual([
-      'ix_tasks_due',
-      'ix_tasks_status',
-      'ix_tasks_user',
-      'tasks_pkey',
-    ]);
-    const userFk = await sql(
-      db.orm,
-      "SELECT 1 FROM pg_constraint WHERE conrelid = 'tasks'::regclass AND contype = 'f'",
-    );
-    expect(userFk).toHaveLength(1);
   });
 
   it("let the seed SQL run unchanged and see Behflow's history", async () => {
@@ -178,4 +181,20 @@ describe('migrations on an existing Behflow database', () => {
     const history = await sql(db.orm, 'SELECT count(*)::int AS n FROM automated_process_executions');
     expect(history).toEqual([{ n: 0 }]);
   });
+});
+
+it('refuse, naming it, an index of our name that is not our index, rather than skip it', async () => {
+  const db = await createTestDatabase({ empty: true });
+  try {
+    await sql(db.orm, behflowSchema('sql-migrations'));
+    await sql(
+      db.orm,
+      'CREATE INDEX behflow_processes_executions_by_process_started ON automated_process_executions (status)',
+    );
+    await expect(migrate(db.orm)).rejects.toThrow(
+      /index name behflow_processes_executions_by_process_started is taken by CREATE INDEX .* \(status\)/,
+    );
+  } finally {
+    await db.drop();
+  }
 });

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { initORM, type Orm } from '../../db/orm';
 import { databaseUrlFor } from '../../db/database-url';
-import { ensureTemplateDatabase, TEMPLATE_DATABASE, withAdminClient } from '../setup/template-database';
+import { ensureTemplateDatabase, templateDatabase, withAdminClient } from '../setup/template-database';
+import { testRunFlavour } from './behflow-databases';
 
 export function baseDatabaseUrl(): string {
   const url = process.env.DATABASE_URL;
@@ -16,13 +17,16 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A database of this test file's own, cloned from the migrated template (or empty). */
+/** A database of this test file's own, cloned from the migrated template of this run's flavour (or empty). */
 export async function createTestDatabase(options: { empty?: boolean } = {}): Promise<TestDatabase> {
   const base = baseDatabaseUrl();
-  if (!options.empty) await ensureTemplateDatabase(base);
+  const flavour = testRunFlavour();
+  if (!options.empty) await ensureTemplateDatabase(base, flavour);
   const name = `test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
   await withAdminClient(base, (admin) =>
-    admin.query(options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`),
+    admin.query(
+      options.empty ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${templateDatabase(flavour)}`,
+    ),
   );
   const url = databaseUrlFor(base, name);
   const orm = await initORM(url, { poolMax: 4 });

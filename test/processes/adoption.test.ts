@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { loadConfig } from '../../config';
 import { migrate } from '../../db/orm';
 import { PROCESS_REGISTRY } from '../../processes/registry';
@@ -8,10 +6,10 @@ import { createLogger } from '../../platform/logger';
 import { reconcileSchedules } from '../../temporal/reconcile';
 import { scheduleIdFor } from '../../temporal/ids';
 import { DISABLED_NOTE } from '../../temporal/schedule-options';
+import { BEHFLOW_FLAVOURS, BEHFLOW_ROWS, behflowSchema, type BehflowFlavour } from '../helpers/behflow-databases';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { connectTestTemporal, deleteTestSchedules, type TestTemporal } from '../helpers/temporal';
 
-const BEHFLOW_SCHEMA = readFileSync(path.join(__dirname, '../fixtures/behflow-existing-schema.sql'), 'utf8');
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const ARCHIVE = 'archive_completed_tasks';
 const config = loadConfig({ BEHFLOW_TIMEZONE: 'Asia/Tehran' }, PROCESS_REGISTRY, ['worker']);
@@ -28,11 +26,15 @@ afterAll(async () => {
   await Promise.all(databases.map((db) => db.drop()));
 });
 
-/** A database as Behflow's SQL migrations leave it, with its rows, then migrated by us. */
-async function behflowDatabase(arrange?: (db: TestDatabase) => Promise<unknown>): Promise<TestDatabase> {
+/** A database as Behflow builds it (by its SQL migrations unless told), with its rows, then migrated by us. */
+async function behflowDatabase(
+  arrange?: (db: TestDatabase) => Promise<unknown>,
+  flavour: BehflowFlavour = 'sql-migrations',
+): Promise<TestDatabase> {
   const db = await createTestDatabase({ empty: true });
   databases.push(db);
-  await sql(db.orm, BEHFLOW_SCHEMA);
+  await sql(db.orm, behflowSchema(flavour));
+  await sql(db.orm, BEHFLOW_ROWS);
   await migrate(db.orm);
   await arrange?.(db);
   return db;
@@ -64,12 +66,12 @@ async function enabled(db: TestDatabase): Promise<Record<string, boolean>> {
 const pauseOf = async (name: string) =>
   (await temporal.client.schedule.getHandle(scheduleIdFor(name, temporal)).describe()).state;
 
-describe('adopting a database that already holds Behflow processes', () => {
+describe.each(BEHFLOW_FLAVOURS)('adopting a database built by %s that already holds Behflow processes', (flavour) => {
   let db: TestDatabase;
   let lines: string[];
   let behflowRow: unknown;
   beforeAll(async () => {
-    db = await behflowDatabase();
+    db = await behflowDatabase(undefined, flavour);
     [behflowRow] = await sql(db.orm, 'SELECT * FROM automated_processes WHERE name = ?', [RESCHEDULE]);
     lines = await start(db);
   });

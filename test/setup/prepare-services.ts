@@ -1,6 +1,6 @@
 import { ensureTemplateDatabase } from './template-database';
 
-/** Called by bin/test.ts once the stack is up: a fresh migrated template for this test run. */
+/** Called by bin/test.ts once the stack is up: fresh migrated templates (one per jest project) for this test run. */
 export async function prepareTestServices({ databaseUrl }: { databaseUrl: string }): Promise<void> {
-  await ensureTemplateDatabase(databaseUrl, true);
+  for (const flavour of ['new', 'create-all'] as const) await ensureTemplateDatabase(databaseUrl, flavour, true);
 }

@@ -154,8 +154,9 @@ describe('a run of reschedule_remaining_tasks', () => {
     await useWorker();
     await sql(
       db.orm,
-      `INSERT INTO automated_processes (name, trigger_type, schedule_config, process_config)
-       VALUES ('reschedule_on_demand', 'manual', NULL, '{}')`,
+      `INSERT INTO automated_processes (process_id, name, trigger_type, schedule_config, process_config, is_enabled,
+                                        created_at, updated_at)
+       VALUES (gen_random_uuid(), 'reschedule_on_demand', 'manual', NULL, '{}', true, now(), now())`,
     );
     const handle = await startRun('rescheduleRemainingTasks', {
       processName: 'reschedule_on_demand',
