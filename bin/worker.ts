@@ -1,6 +1,6 @@
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, loadConfig } from '../config';
-import { BehflowSchemaError } from '../db/behflow-schema';
+import { BehflowSchemaError, checkBehflowSchema } from '../db/behflow-schema';
 import { loadEnvFiles } from '../config/env-files';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { createLogger } from '../platform/logger';
@@ -22,6 +22,7 @@ async function run(): Promise<void> {
   // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.
   Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
   const services = await openServicesWhenReachable(config, logger);
+  logger.info(await checkBehflowSchema(services.orm));
   const connection = await NativeConnection.connect({
     address: requireSetting(config.temporalAddress, 'TEMPORAL_ADDRESS'),
   });

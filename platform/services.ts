@@ -1,6 +1,5 @@
 import type { Client } from '@temporalio/client';
 import type { SharedConfig } from '../config';
-import { checkBehflowSchema } from '../db/behflow-schema';
 import { initORM, migrate, type Orm } from '../db/orm';
 import { unreachableServer } from './connection-failures';
 import type { Logger } from './logger';
@@ -19,7 +18,6 @@ export async function openServices(config: SharedConfig, logger: Logger): Promis
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info(`Applied migrations: ${applied.join(', ')}`);
     await warnIfOldPostgres(orm, logger);
-    logger.info(await checkBehflowSchema(orm));
     const client = await connectClient(config);
     await ensureSearchAttributes(client);
     return {

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { createExecutionActivities } from '../../activities/executions';
+import type { BeginScheduledOutcome } from '../../activities/run-types';
 import { describeFailure } from '../../workflows/run-and-record';
-import { addDays, firingOn, formatLocalDate, localDateAt, resolveWallTime, type LocalDate } from '../../time';
+import {
+  addDays,
+  firingOn,
+  formatLocalDate,
+  lastFiringAtOrBefore,
+  localDateAt,
+  resolveWallTime,
+  type LocalDate,
+} from '../../time';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
 import { dueOf, insertProcess, insertTask, isoSql } from '../helpers/fixtures';
 import { holdingActivity } from '../helpers/holding-activity';
@@ -240,5 +251,51 @@ describe('accountSkippedTimes, after a run that went on past the next time', () 
     });
     expect(claimed.kind).toBe('started');
     await expect(activities.accountSkippedTimes(input)).resolves.toEqual({});
+  });
+});
+
+describe("a scheduled run while Behflow's own scheduler still writes runs", () => {
+  it('warns once per run about rows of the last day it did not write, and not about older ones', async () => {
+    const { zone, hour, minute } = afternoonZone();
+    const process = await insertProcess(db.orm, { timezone: zone, hour, minute });
+    const nominal = lastFiringAtOrBefore(zone, { hour, minute }, Date.now());
+    const activities = createExecutionActivities({ orm: db.orm, batchSize: 10, now: () => nominal });
+    const begin = async () => {
+      const warnings: string[] = [];
+      const logger = new DefaultLogger('WARN', (entry) => warnings.push(entry.message));
+      const outcome = (await new MockActivityEnvironment(undefined, { logger }).run(activities.beginScheduledRun, {
+        executionId: randomUUID(),
+        processName: process.name,
+        trigger: 'schedule' as const,
+        logicalTime: new Date(nominal).toISOString(),
+        workflowId: `test-${randomUUID()}`,
+        workflowRunId: randomUUID(),
+      })) as BeginScheduledOutcome;
+      return { outcome, warnings };
+    };
+    const behflowRow = (startedAgo: string) =>
+      sql(
+        db.orm,
+        `INSERT INTO automated_process_executions (execution_id, process_id, status, started_at, completed_at, result)
+         VALUES (gen_random_uuid(), ?, 'completed', now() - ?::interval, now() - ?::interval, '{"success": true}')`,
+        [process.processId, startedAgo, startedAgo],
+      );
+    await behflowRow('3 days');
+
+    const quiet = await begin();
+    expect(quiet.outcome.kind).toBe('started');
+    expect(quiet.warnings).toEqual([]);
+
+    await sql(db.orm, `UPDATE automated_process_executions SET status = 'completed' WHERE process_id = ?`, [
+      process.processId,
+    ]);
+    await sql(db.orm, 'DELETE FROM automated_process_nominal_times WHERE process_id = ?', [process.processId]);
+    await behflowRow('2 hours');
+    const warned = await begin();
+    expect(warned.outcome.kind).toBe('started');
+    expect(warned.warnings).toEqual([
+      `1 execution row(s) of "${process.name}" from the last day were written by another scheduler, not this ` +
+        `service: is Behflow's own APScheduler still running? See the README, "Switching Behflow over"`,
+    ]);
   });
 });
