@@ -19,9 +19,9 @@ export function behflowSchema(flavour: BehflowFlavour): string {
 /** Behflow's data (a user, a task, its reschedule process and old executions), loadable into either flavour. */
 export const BEHFLOW_ROWS = readFileSync(path.join(FIXTURES, 'rows.sql'), 'utf8');
 
-/** The flavour this test run's databases start from: BEHFLOW_TEST_DATABASE, set per jest project. */
+/** The flavour this test file's databases start from: jest's global BEHFLOW_TEST_DATABASE, set per project. */
 export function testRunFlavour(): DatabaseFlavour {
-  const flavour = process.env.BEHFLOW_TEST_DATABASE ?? 'new';
+  const flavour = (globalThis as { BEHFLOW_TEST_DATABASE?: string }).BEHFLOW_TEST_DATABASE ?? 'new';
   if (flavour === 'new' || (BEHFLOW_FLAVOURS as readonly string[]).includes(flavour)) return flavour as DatabaseFlavour;
   throw new Error(`BEHFLOW_TEST_DATABASE must be one of new, ${BEHFLOW_FLAVOURS.join(', ')}; got "${flavour}"`);
 }
