@@ -2,7 +2,7 @@ import { Migration } from '@mikro-orm/migrations';
 import { ensureOwnIndex } from './sql-helpers';
 
 /** The index that pages a process's history, newest first (GET /processes/:name/executions). */
-export const HISTORY_INDEX = 'behflow_processes_executions_by_process_started';
+const HISTORY_INDEX = 'behflow_processes_executions_by_process_started';
 const HISTORY_COLUMNS = 'process_id, started_at DESC';
 
 /**
