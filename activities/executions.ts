@@ -74,12 +74,13 @@ export function createExecutionActivities(deps: ActivityDeps) {
 
   return {
     async beginExecution(input: BeginExecutionInput): Promise<BeginExecutionOutcome> {
-      const { process, timezone } = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      const ofRun = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      const { process } = ofRun;
       const running = await openRow(input, process.processId, () => insertRunning(orm, input, process.processId));
       if (running) {
         return { kind: 'skipped', runningExecutionId: running.execution_id, runningWorkflowId: running.workflow_id };
       }
-      return { kind: 'started', run: runContext(input, process, timezone) };
+      return { kind: 'started', run: runContext(input, ofRun) };
     },
 
     ...scheduledRuns,

@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { knownTimeZone } from '../config/parse';
 import { InvalidProcessConfigError } from '../config/process-config';
 import { parseSchedule, processZone, TIME_ZONE_RULE, type Schedule } from '../config/schedule';
-import { AutomatedProcess, TriggerType } from '../db/entities';
+import { storedPolicy, runPolicyOf, type ProcessPolicy } from '../config/policy';
+import { AutomatedProcess, ProcessRegistration, TriggerType } from '../db/entities';
 import { formatLocalDate, localDateAt } from '../time';
 import { failOnBadConfig } from './activity-helpers';
 import type { BeginExecutionInput, RunContext } from './run-types';
@@ -13,6 +14,7 @@ export interface ProcessOfRun {
   /** Null for a process that runs only when triggered. */
   readonly schedule: Schedule | null;
   readonly timezone: string;
+  readonly policy: ProcessPolicy;
 }
 
 /**
@@ -25,25 +27,26 @@ export async function loadProcess(em: EntityManager, name: string, defaultTimezo
   if (!process) {
     throw ApplicationFailure.nonRetryable(`automated process "${name}" does not exist`, 'ProcessNotFound');
   }
+  const registration = await em.findOne(ProcessRegistration, { processId: process.processId });
+  const policy = storedPolicy(registration?.policy);
   if (process.scheduleConfig && process.triggerType === TriggerType.TimeBased) {
     const schedule = failOnBadConfig(() =>
       parseSchedule(process.scheduleConfig, 'schedule_config', { ignoreUnknownKeys: true }),
     );
-    return { process, schedule, timezone: schedule.timezone };
+    return { process, schedule, timezone: schedule.timezone, policy };
   }
   // Runs only when triggered: a zone is all its row needs, and Behflow's rows may hold just that.
   const timezone = processZone(process.scheduleConfig, defaultTimezone);
   failOnBadConfig(() => {
     if (!knownTimeZone(timezone)) throw new InvalidProcessConfigError('schedule_config.timezone', TIME_ZONE_RULE);
   });
-  return { process, schedule: null, timezone };
+  return { process, schedule: null, timezone, policy };
 }
 
 /** What the process's activities get, fixed once per run so retries agree on "today". */
 export function runContext(
   input: Pick<BeginExecutionInput, 'executionId' | 'logicalTime'>,
-  process: AutomatedProcess,
-  timezone: string,
+  { process, timezone, policy }: ProcessOfRun,
 ): RunContext {
   return {
     executionId: input.executionId,
@@ -53,5 +56,6 @@ export function runContext(
     logicalTime: input.logicalTime,
     day: formatLocalDate(localDateAt(timezone, Date.parse(input.logicalTime))),
     processConfig: process.processConfig ?? {},
+    policy: runPolicyOf(policy),
   };
 }

@@ -1,3 +1,5 @@
+import type { RunPolicy } from '../config/policy';
+
 /**
  * Shapes that cross the workflow/activity boundary. Kept free of Node imports because the
  * workflow bundle includes them.
@@ -24,6 +26,8 @@ export interface RunContext {
   /** The run's calendar day in the process zone, YYYY-MM-DD. */
   readonly day: string;
   readonly processConfig: Record<string, unknown>;
+  /** The process's retries, timeouts and reruns as the run started; absent in runs recorded before policies. */
+  readonly policy?: RunPolicy;
 }
 
 export type BeginExecutionOutcome =

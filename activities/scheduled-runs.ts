@@ -44,7 +44,8 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
 
   return {
     async beginScheduledRun(input: BeginExecutionInput): Promise<BeginScheduledOutcome> {
-      const { process, schedule, timezone } = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      const ofRun = await loadProcess(orm.em.fork(), input.processName, defaultTimezone);
+      const { process, schedule } = ofRun;
       if (!schedule) {
         throw ApplicationFailure.nonRetryable(
           `automated process "${process.name}" has no schedule (schedule_config), so it has no days to run for`,
@@ -56,7 +57,7 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
         // Temporal's "trigger now" (Web UI, CLI) is an operator's explicit run: like a manual one, no claim.
         const running = await openRow(input, process.processId, () => deps.insertRunning(input, process.processId));
         if (running) return busy(running, false);
-        return { kind: 'started', run: runContext(input, process, timezone) };
+        return { kind: 'started', run: runContext(input, ofRun) };
       }
 
       const ledger = ledgerFor(process, schedule, input);
@@ -87,7 +88,7 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
         return { kind: 'covered', coveringExecutionId: covering, reason };
       }
       await reportOtherScheduler(orm, process);
-      return { kind: 'started', run: runContext(runInput, process, timezone) };
+      return { kind: 'started', run: runContext(runInput, ofRun) };
     },
 
     /**

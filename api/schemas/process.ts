@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ScheduleSchema } from '../../config/schedule';
 import { NullableTimestamp, ProcessName, Timestamp } from './common';
+import type { ProcessPolicy } from '../../config/policy';
 import { ExecutionView } from './execution';
+import { PolicyBody } from './policy';
 
 /** The one schedule schema (config/schedule.ts): what the environment's defaults and the rows are checked by. */
 export const ScheduleBody = ScheduleSchema;
@@ -22,6 +24,7 @@ export const CreateProcessBody = Type.Object(
     ),
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean({ default: true })),
+    policy: Type.Optional(PolicyBody),
   },
   { additionalProperties: false },
 );
@@ -35,6 +38,7 @@ export const UpdateProcessBody = Type.Object(
     ),
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean()),
+    policy: Type.Optional(PolicyBody),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -58,6 +62,10 @@ export const ProcessView = Type.Object(
         'Why the stored schedule_config cannot be used (its schedule is paused until a PATCH repairs it), or null',
     }),
     config: Type.Record(Type.String(), Type.Unknown()),
+    policy: Type.Unsafe<ProcessPolicy>({
+      ...PolicyBody,
+      description: 'The effective failure policy, every key filled in; secrets shown as "***"',
+    }),
     enabled: Type.Boolean(),
     paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),
     pause_note: Type.Union([Type.String(), Type.Null()]),

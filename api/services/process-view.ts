@@ -2,6 +2,7 @@ import type { ScheduleDescription } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AutomatedProcessExecution } from '../../db/entities';
 import type { CatalogEntry } from '../../processes/catalog';
+import { maskedPolicy, storedPolicy } from '../../config/policy';
 import { processZone } from '../../config/schedule';
 import { scheduleIdFor } from '../../temporal/ids';
 import { describeSchedule } from '../../temporal/schedules';
@@ -38,6 +39,7 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     schedule: schedule instanceof Error ? storedObject(process.scheduleConfig) : schedule,
     schedule_error: schedule instanceof Error ? schedule.message : null,
     config: process.processConfig ?? {},
+    policy: maskedPolicy(storedPolicy(entry.registration?.policy)),
     enabled: process.isEnabled,
     paused: described?.state.paused ?? !process.isEnabled,
     pause_note: described?.state.paused ? (described.state.note ?? null) : null,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { parsePolicy, storedPolicy, type ProcessPolicy } from '../../config/policy';
 import { InvalidProcessConfigError } from '../../config/process-config';
 import { parseSchedule, type Schedule } from '../../config/schedule';
 import { AutomatedProcess, ProcessRegistration, TriggerType } from '../../db/entities';
@@ -134,6 +135,7 @@ export function processService(deps: AppDeps) {
         body.schedule === undefined ? defaultScheduleFor(definition, deps.config) : validSchedule(body.schedule);
       const processConfig = body.config ?? definition.defaultProcessConfig;
       validConfig(definition, processConfig);
+      const policy = body.policy === undefined ? null : validPolicy(body.policy);
       await write(body.name, async (em, touchTemporal) => {
         if (await em.count(AutomatedProcess, { name: body.name })) throw nameTaken(body.name);
         const process = em.create(AutomatedProcess, {
@@ -156,6 +158,7 @@ export function processService(deps: AppDeps) {
           processId: process.processId,
           implementation: definition.name,
           displayName: body.name,
+          policy,
         });
         await em.flush();
         touchTemporal();
@@ -168,8 +171,8 @@ export function processService(deps: AppDeps) {
     async update(name: string, body: UpdateProcessBody): Promise<ProcessView> {
       const updated = await write(name, async (em, touchTemporal) => {
         const entry = await requireLive(em, name, true);
-        const { process, definition, registration } = entry;
-        let { schedule } = entry;
+        const { process, definition } = entry;
+        let { schedule, registration } = entry;
         if (body.description !== undefined) process.description = body.description;
         if (body.config !== undefined) {
           if (definition) validConfig(definition, body.config);
@@ -187,6 +190,10 @@ export function processService(deps: AppDeps) {
           const base = schedule && !(schedule instanceof Error) ? schedule : readableObject(process.scheduleConfig);
           schedule = validSchedule({ ...base, ...body.schedule });
           process.scheduleConfig = schedule;
+        }
+        if (body.policy !== undefined) {
+          registration = registrationOf(em, entry);
+          registration.policy = validPolicy(body.policy, storedPolicy(registration.policy));
         }
         const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
         if (body.enabled !== undefined) process.isEnabled = body.enabled;
@@ -267,6 +274,16 @@ function validSchedule(schedule: unknown): Schedule | null {
   if (schedule === null) return null;
   try {
     return parseSchedule(schedule, 'body.schedule');
+  } catch (err) {
+    if (err instanceof InvalidProcessConfigError) throw badRequest(err.field, err.rule);
+    throw err;
+  }
+}
+
+/** The body's policy onto `base` (the stored one, or the defaults), checked field by field. */
+function validPolicy(policy: unknown, base?: ProcessPolicy): ProcessPolicy {
+  try {
+    return parsePolicy(policy, 'body.policy', base);
   } catch (err) {
     if (err instanceof InvalidProcessConfigError) throw badRequest(err.field, err.rule);
     throw err;

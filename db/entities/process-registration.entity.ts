@@ -1,4 +1,5 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import type { ProcessPolicy } from '../../config/policy';
 
 /**
  * Ours, beside Behflow's automated_processes row: which registered implementation runs the process
@@ -6,7 +7,7 @@ import { EntitySchema, OptionalProps } from '@mikro-orm/core';
  * renamed to free its name, because its execution history refers to it.
  */
 export class ProcessRegistration {
-  [OptionalProps]?: 'deletedAt' | 'apiPauseNote';
+  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy';
   processId!: string;
   implementation!: string;
   /** The name the process had when it was deleted; shown with its history. */
@@ -14,6 +15,8 @@ export class ProcessRegistration {
   deletedAt?: Date | null;
   /** The note of the pause made through the API, while it stands (see scheduleState). */
   apiPauseNote?: string | null;
+  /** The process's failure policy as set through the API (config/policy.ts); null: the defaults. */
+  policy?: ProcessPolicy | null;
 }
 
 export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
@@ -25,5 +28,6 @@ export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
     displayName: { type: 'string', length: 255 },
     deletedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     apiPauseNote: { type: 'text', nullable: true },
+    policy: { type: 'json', columnType: 'jsonb', nullable: true },
   },
 });

@@ -8,6 +8,7 @@ import { Migration20261201020000AuditEveryMove } from './Migration20261201020000
 import { Migration20261201021000IdempotencyKeys } from './Migration20261201021000IdempotencyKeys';
 import { Migration20261201100000BehflowDeletesCascade } from './Migration20261201100000BehflowDeletesCascade';
 import { Migration20261202000000OwnIndexes } from './Migration20261202000000OwnIndexes';
+import { Migration20261202010000ProcessPolicies } from './Migration20261202010000ProcessPolicies';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -20,4 +21,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261201021000IdempotencyKeys', class: Migration20261201021000IdempotencyKeys },
   { name: 'Migration20261201100000BehflowDeletesCascade', class: Migration20261201100000BehflowDeletesCascade },
   { name: 'Migration20261202000000OwnIndexes', class: Migration20261202000000OwnIndexes },
+  { name: 'Migration20261202010000ProcessPolicies', class: Migration20261202010000ProcessPolicies },
 ];

@@ -59,6 +59,7 @@ describe('migrations on an empty database', () => {
       'Migration20261201021000IdempotencyKeys',
       'Migration20261201100000BehflowDeletesCascade',
       'Migration20261202000000OwnIndexes',
+      'Migration20261202010000ProcessPolicies',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -99,6 +100,7 @@ describe('migrations on an empty database', () => {
       'Migration20261201021000IdempotencyKeys',
       'Migration20261201100000BehflowDeletesCascade',
       'Migration20261202000000OwnIndexes',
+      'Migration20261202010000ProcessPolicies',
     ]);
     expect(await schemaCatalog(db.orm)).toEqual(before);
   });
