@@ -89,9 +89,13 @@ export function createExecutionActivities(deps: ActivityDeps) {
       await finish(orm, executionId, ExecutionStatus.Completed, result, null);
     },
 
-    async failExecution(executionId: string, errorMessage: string): Promise<void> {
+    /**
+     * `outcome` 'timed_out': the run passed its policy's run_seconds (the row says failed either way,
+     * as Behflow knows no other status; notifications tell the two apart).
+     */
+    async failExecution(executionId: string, errorMessage: string, outcome: FailedOutcome = 'failed'): Promise<void> {
       // As Behflow leaves a failed run: result NULL, the error in error_message alone.
-      await finish(orm, executionId, ExecutionStatus.Failed, null, errorMessage);
+      await finish(orm, executionId, ExecutionStatus.Failed, null, errorMessage, outcome);
     },
   };
 }
@@ -107,12 +111,17 @@ async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: st
 }
 
 /** Closes a running row once; a retried call finds it closed and changes nothing. */
+/** How a failed run ended, for its notifications. */
+export type FailedOutcome = 'failed' | 'timed_out';
+
 async function finish(
   orm: Orm,
   executionId: string,
   status: ExecutionStatus,
   result: ProcessResult | null,
   errorMessage: string | null,
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- for the notifications (issue 11, item 3)
+  outcome?: FailedOutcome,
 ): Promise<void> {
   await orm.em.getConnection().execute(
     `WITH closed AS (
