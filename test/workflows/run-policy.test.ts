@@ -156,7 +156,10 @@ describe('automatic reruns (rerun_failed)', () => {
     await useCountingWorker(async (attempt) => {
       if (attempt === 1) await repair();
     });
-    const name = await processWithPolicy({ retry: { max_attempts: 1 }, rerun_failed: { max_runs: 1, delay_minutes: 0 } });
+    const name = await processWithPolicy({
+      retry: { max_attempts: 1 },
+      rerun_failed: { max_runs: 1, delay_minutes: 0 },
+    });
     const task = await insertTask(db.orm, { due: '2025-12-10T05:45:00Z' });
     await breakDatabase();
 
@@ -178,7 +181,10 @@ describe('automatic reruns (rerun_failed)', () => {
 
   it('max_runs 2: a run that keeps failing is rerun twice in a chain, then the workflow fails', async () => {
     const counter = await useCountingWorker();
-    const name = await processWithPolicy({ retry: { max_attempts: 1 }, rerun_failed: { max_runs: 2, delay_minutes: 0 } });
+    const name = await processWithPolicy({
+      retry: { max_attempts: 1 },
+      rerun_failed: { max_runs: 2, delay_minutes: 0 },
+    });
     await breakDatabase();
 
     await failure((await startRun(name)).result());
