@@ -5,6 +5,7 @@ import { temporal as proto } from '@temporalio/proto';
 import { createRescheduleActivities } from '../../activities/reschedule-remaining-tasks';
 import type { RunContext } from '../../activities/run-types';
 import { createTestDatabase, sql, type TestDatabase } from '../helpers/database';
+import { holdingActivity } from '../helpers/holding-activity';
 import { dueOf, insertProcess, insertTask, isoSql } from '../helpers/fixtures';
 import { connectTestTemporal, startWorker, type RunningWorker, type TestTemporal } from '../helpers/temporal';
 
@@ -223,5 +224,33 @@ describe('the bound on the run (timeouts.run_seconds)', () => {
       await locker.query('ROLLBACK');
       await locker.end();
     }
+  });
+});
+
+describe('a changed policy', () => {
+  it('leaves the running workflow with the policy it started with, and applies from the next run', async () => {
+    const hold = holdingActivity();
+    worker = await startWorker(temporal, db.orm, { rescheduleRemainingTasks: hold.activity });
+    const name = await processWithPolicy({ timeouts: { run_seconds: 3600 } });
+    const running = await startRun(name);
+    await hold.running;
+
+    await sql(
+      db.orm,
+      `UPDATE automated_process_registrations SET policy = '{"timeouts": {"run_seconds": 5}}'::jsonb
+        WHERE display_name = ?`,
+      [name],
+    );
+    await new Promise((resolve) => setTimeout(resolve, 7000));
+    expect(await rows(name)).toEqual([expect.objectContaining({ status: 'running' })]);
+    hold.release();
+    expect(await running.result()).toMatchObject({ success: true });
+
+    // The next run is held as long, and times out under the new policy.
+    const next = holdingActivity();
+    await worker.stop();
+    worker = await startWorker(temporal, db.orm, { rescheduleRemainingTasks: next.activity });
+    expect(await failure((await startRun(name)).result())).toBe('timed out after 5 s');
+    next.release();
   });
 });
