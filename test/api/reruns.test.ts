@@ -238,7 +238,7 @@ describe('POST /processes/:name/rerun-failed', () => {
   it('answers 404 for a process that does not exist', async () => {
     const res = await post('/processes/no_such_process/rerun-failed', { from: '2025-11-01', to: '2025-11-02' });
     expect(res.statusCode).toBe(404);
-    expect(res.json()).toMatchObject({ code: 'NOT_FOUND' });
+    expect(res.json()).toMatchObject({ code: 'NOT_FOUND', message: 'process "no_such_process" does not exist' });
   });
 
   it('the 31-day range, both ends included, is allowed', async () => {
