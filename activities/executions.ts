@@ -103,10 +103,18 @@ export function createExecutionActivities(deps: ActivityDeps) {
 async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: string): Promise<void> {
   await orm.em.getConnection().execute(
     `INSERT INTO automated_process_executions
-       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id)
-     VALUES (?, ?, 'running', now(), ?, ?, ?, ?)
+       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id, rerun_of)
+     VALUES (?, ?, 'running', now(), ?, ?, ?, ?, ?)
      ON CONFLICT (execution_id) DO NOTHING`,
-    [input.executionId, processId, input.trigger, input.logicalTime, input.workflowId, input.workflowRunId],
+    [
+      input.executionId,
+      processId,
+      input.trigger,
+      input.logicalTime,
+      input.workflowId,
+      input.workflowRunId,
+      input.rerunOf ?? null,
+    ],
   );
 }
 

@@ -4,7 +4,8 @@ import type { RunPolicy } from '../config/policy';
  * Shapes that cross the workflow/activity boundary. Kept free of Node imports because the
  * workflow bundle includes them.
  */
-export type RunTriggerName = 'schedule' | 'manual' | 'backfill';
+/** 'rerun': a new run of an execution, for its logical time (by the API, or automatically after a failure). */
+export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun';
 
 export interface BeginExecutionInput {
   readonly executionId: string;
@@ -14,6 +15,8 @@ export interface BeginExecutionInput {
   readonly logicalTime: string;
   readonly workflowId: string;
   readonly workflowRunId: string;
+  /** A rerun: the execution it reruns (automated_process_executions.rerun_of). */
+  readonly rerunOf?: string;
 }
 
 /** Everything a process's activities need, fixed once per run so retries agree on "today". */

@@ -32,9 +32,11 @@ const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
 /**
  * Histories are kept per workflow version, so the replay test proves every patch() branch: bump this
  * when a workflow change ships a patch, and keep the older files. v4 (DAY_CLAIM_PATCH) added the
- * scheduled and backfilled scenarios only; the manual ones' path did not change, so stay at v3.
+ * scheduled and backfilled scenarios only; the manual ones' path did not change, so stay at v3. v5
+ * (POLICY_PATCH) records the scheduled ones again, under the patch, and manual runs under a policy: a
+ * success, a run that times out, and one rerun automatically after its failure.
  */
-const VERSION = 'v4';
+const VERSION = 'v5';
 const MANUAL_VERSION = 'v3';
 const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
 /** [workflow type, process name] */
@@ -58,6 +60,7 @@ async function main(): Promise<number> {
     const deps = { orm, temporal: client, batchSize: 2 };
     const real = { ...createRescheduleActivities(deps), ...createArchiveActivities(deps) };
     let attempts = 0;
+    let failOnce = 0;
     let releaseHeld: () => void = () => undefined;
     const hold = () => new Promise<void>((resolve) => (releaseHeld = resolve));
     let held = hold();
@@ -70,6 +73,9 @@ async function main(): Promise<number> {
         async rescheduleRemainingTasks(runContext: RunContext) {
           const scenario = (runContext.processConfig as { scenario?: string }).scenario;
           if (scenario === 'hold') await held;
+          if (scenario === 'fail-once' && ++failOnce === 1) {
+            throw ApplicationFailure.retryable('simulated failure, once', 'Simulated');
+          }
           return real.rescheduleRemainingTasks({ ...runContext, processConfig: {} }).then((result) => {
             if (scenario === 'fail') throw ApplicationFailure.nonRetryable('simulated failure', 'Simulated');
             return result;
@@ -88,6 +94,13 @@ async function main(): Promise<number> {
     const sql = orm.em.getConnection();
     const setProcessConfig = (name: string, json: string) =>
       sql.execute('UPDATE automated_processes SET process_config = ? WHERE name = ?', [json, name]);
+    /** The process's policy as the API stores it (null: the defaults). */
+    const setPolicy = (name: string, policy: object | null) =>
+      sql.execute(
+        `UPDATE automated_process_registrations SET policy = ?::jsonb
+          WHERE process_id = (SELECT process_id FROM automated_processes WHERE name = ?)`,
+        [policy === null ? null : JSON.stringify(policy), name],
+      );
 
     const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
     /** Waits for the run to end, failed or not as expected, and saves its history unless one is on disk. */
@@ -158,6 +171,21 @@ async function main(): Promise<number> {
       const backfill = client.workflow.getHandle((await startBackfill(client, request)).workflow?.workflowId ?? '');
       const { times } = (await save(`${VERSION}-backfill`, backfill)) as BackfillResult;
       await save(`${VERSION}-backfill-run`, client.workflow.getHandle(times[0]?.workflowId ?? ''));
+      // v5: manual runs under a policy (POLICY_PATCH): the defaults, a run held past run_seconds, an automatic rerun.
+      const recordV5 = async (name: string, start: StartKind, runFails = false) =>
+        save(`${VERSION}-${name}`, await startManual(name, RESCHEDULE, start), runFails);
+      await setProcessConfig(RESCHEDULE[1], '{}');
+      await recordV5('reschedule-success', 'opened');
+      await setPolicy(RESCHEDULE[1], { timeouts: { run_seconds: 5 } });
+      await setProcessConfig(RESCHEDULE[1], '{"scenario": "hold"}');
+      held = hold();
+      await recordV5('reschedule-timed-out', 'opened', true);
+      releaseHeld();
+      await setPolicy(RESCHEDULE[1], { retry: { max_attempts: 1 }, rerun_failed: { max_runs: 1, delay_minutes: 1 } });
+      await setProcessConfig(RESCHEDULE[1], '{"scenario": "fail-once"}');
+      await recordV5('reschedule-rerun', 'opened');
+      await setPolicy(RESCHEDULE[1], null);
+      await setProcessConfig(RESCHEDULE[1], '{}');
     });
   } finally {
     await nativeConnection.close();

@@ -6,7 +6,9 @@ import { createHash, randomUUID } from 'node:crypto';
  * apart), and each of its workflows is that id, a dash and what makes the run unique. Temporal
  * itself appends the nominal time to scheduled runs ("…:reschedule_remaining_tasks-2026-12-01T04:00:00Z");
  * manual runs get "-manual-<id>"; a backfill's runs "-backfill-<instant>", in Temporal's form, and the
- * backfill itself (the workflow running them in turn) "-backfill-run-<id>".
+ * backfill itself (the workflow running them in turn) "-backfill-run-<id>"; a rerun "-rerun-<its execution
+ * id>", a rerun of the failed ones "-rerun-of-<failed execution id>" and their coordinator
+ * "-rerun-failed-<id>".
  */
 export function scheduleIdFor(processName: string, { taskQueue }: { readonly taskQueue: string }): string {
   return `${taskQueue}:${processName}`;
@@ -74,4 +76,27 @@ export function uuidFromBytes(bytes: Buffer): string {
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
   const hex = b.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** A rerun by POST /executions/:id/rerun: fresh ids, so an execution may be rerun again later. */
+export function rerunIds(process: { readonly name: string }, settings: { readonly taskQueue: string }): ManualRunIds {
+  const executionId = randomUUID();
+  return { executionId, workflowId: `${scheduleIdFor(process.name, settings)}-rerun-${executionId}` };
+}
+
+/**
+ * The reruns of failed executions (POST /processes/:name/rerun-failed): each rerun's workflow id is
+ * the failed execution's, so two requests covering it never rerun it twice at once; the coordinator's
+ * id is fresh.
+ */
+export function rerunFailedIds(
+  processName: string,
+  settings: { readonly taskQueue: string },
+  failedExecutionIds: readonly string[],
+): { readonly workflowId: string; readonly reruns: readonly ManualRunIds[] } {
+  const base = scheduleIdFor(processName, settings);
+  return {
+    workflowId: `${base}-rerun-failed-${randomUUID()}`,
+    reruns: failedExecutionIds.map((id) => ({ workflowId: `${base}-rerun-of-${id}`, executionId: randomUUID() })),
+  };
 }

@@ -21,6 +21,8 @@ export interface ManualRun {
   readonly ids: ManualRunIds;
   /** The instant the run is for; defaults to now. */
   readonly logicalTime?: string;
+  /** A rerun of this execution (trigger 'rerun'), for its logical time; else a manual run. */
+  readonly rerunOf?: string;
 }
 
 /** How far a manual run got. */
@@ -42,9 +44,10 @@ export async function startManualRun(client: Client, run: ManualRun, signal: Abo
   const { workflowId, executionId } = run.ids;
   const input: ProcessRunInput = {
     processName: run.processName,
-    trigger: 'manual',
+    trigger: run.rerunOf === undefined ? 'manual' : 'rerun',
     logicalTime: run.logicalTime ?? new Date().toISOString(),
     executionId,
+    ...(run.rerunOf === undefined ? {} : { rerunOf: run.rerunOf }),
   };
   const start = new WithStartWorkflowOperation(run.workflowType, {
     taskQueue: run.taskQueue,

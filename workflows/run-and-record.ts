@@ -1,4 +1,5 @@
 import {
+  type ActivityOptions,
   ActivityFailure,
   allHandlersFinished,
   ApplicationFailure,
@@ -25,7 +26,9 @@ import type {
   RunContext,
   RunTriggerName,
 } from '../activities/run-types';
+import type { RunPolicy } from '../config/policy';
 import { answerExecutionOpened, type ExecutionOpenedAnswer } from './execution-opened';
+import { workActivityOptions } from './work-activity-options';
 
 /** What a schedule (or a manual start) passes to every process workflow. */
 export interface ProcessRunInput {
@@ -36,7 +39,15 @@ export interface ProcessRunInput {
   readonly logicalTime?: string;
   /** Chosen by the caller (the API) so it can answer with the id before the run starts. */
   readonly executionId?: string;
+  /** Trigger 'rerun': the execution this run reruns, for its logical time. */
+  readonly rerunOf?: string;
 }
+
+/**
+ * A process's work: its activities proxied with `options` (the run's policy: workActivityOptions),
+ * called with the run's context. A work function that ignores `options` keeps its own.
+ */
+export type ProcessWork = (run: RunContext, options: ActivityOptions) => Promise<ProcessResult>;
 
 export type ProcessRunOutcome =
   | ProcessResult
@@ -67,16 +78,20 @@ const executionRowsByLocalActivity = namingActivityInFailures(
 export const LOCAL_RECORDS_PATCH = 'execution-rows-as-local-activities';
 /** Scheduled and backfilled runs recorded before this patch neither claimed their day nor waited. */
 export const DAY_CLAIM_PATCH = 'one-run-per-local-day';
+/**
+ * Runs recorded before this patch had fixed work-activity options, no bound on the run and no
+ * automatic reruns; from it on, the run's policy (RunContext.policy, as the run started) sets all three.
+ */
+export const POLICY_PATCH = 'policy-per-run';
+/** The type of the failure a run ends with when it passed its policy's timeouts.run_seconds. */
+export const RUN_TIMED_OUT = 'RunTimedOut';
 
 /**
  * Opens the execution row, runs the process's work, and always closes the row: completed with
  * the result, or failed with the error (activity failures, timeouts and cancellation included).
  * The executionOpened update answers as soon as the row is open (or will not be).
  */
-export async function runAndRecord(
-  input: ProcessRunInput,
-  work: (run: RunContext) => Promise<ProcessResult>,
-): Promise<ProcessRunOutcome> {
+export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): Promise<ProcessRunOutcome> {
   const openedAnswer = answerExecutionOpened();
   const info = workflowInfo();
   const executionRows = patched(LOCAL_RECORDS_PATCH) ? executionRowsByLocalActivity : executionRowsByActivity;
@@ -89,8 +104,10 @@ export async function runAndRecord(
     logicalTime: input.logicalTime ?? (scheduledAt ?? info.startTime).toISOString(),
     workflowId: info.workflowId,
     workflowRunId: info.runId,
+    ...(input.rerunOf === undefined ? {} : { rerunOf: input.rerunOf }),
   };
-  if (begin.trigger !== 'manual' && patched(DAY_CLAIM_PATCH)) {
+  // Manual runs and reruns are an operator's choice (or the policy's, for the day a run failed): no day's claim.
+  if (begin.trigger !== 'manual' && begin.trigger !== 'rerun' && patched(DAY_CLAIM_PATCH)) {
     return runForDays(begin, executionRows, openedAnswer, work);
   }
   const opening: BeginExecutionOutcome = await opened(openedAnswer, executionRows.beginExecution(begin));
@@ -105,14 +122,7 @@ export async function runAndRecord(
   }
   const { run } = opening;
   openedAnswer.opened({ status: 'started', executionId: run.executionId, runId: info.runId });
-  try {
-    const result = await work(run);
-    await executionRows.completeExecution(run.executionId, result);
-    return result;
-  } catch (err) {
-    await CancellationScope.nonCancellable(() => executionRows.failExecution(run.executionId, describeFailure(err)));
-    throw err;
-  }
+  return settled(await runAndClose(run, begin, executionRows, work));
 }
 
 /** How long a scheduled run waits for another run of its process before looking again: 5 s doubling to 5 min. */
@@ -128,7 +138,7 @@ async function runForDays(
   first: BeginExecutionInput,
   executionRows: ExecutionActivities,
   openedAnswer: ExecutionOpenedAnswer,
-  work: (run: RunContext) => Promise<ProcessResult>,
+  work: ProcessWork,
 ): Promise<ProcessRunOutcome> {
   let begin = first;
   let waitMs = BUSY_WAIT_FIRST_MS;
@@ -157,15 +167,8 @@ async function runForDays(
     }
     const { run } = opening;
     openedAnswer.opened({ status: 'started', executionId: run.executionId, runId: workflowInfo().runId });
-    try {
-      const result = await work(run);
-      await executionRows.completeExecution(run.executionId, result);
-      last = { result };
-    } catch (err) {
-      await CancellationScope.nonCancellable(() => executionRows.failExecution(run.executionId, describeFailure(err)));
-      if (isCancellation(err)) throw err;
-      last = { error: err };
-    }
+    last = await runAndClose(run, begin, executionRows, work);
+    if ('error' in last && isCancellation(last.error)) throw last.error;
     if (begin.trigger !== 'schedule') return settled(last);
     const next = await executionRows.accountSkippedTimes({
       processName: run.processName,
@@ -177,6 +180,110 @@ async function runForDays(
     begin = { ...begin, executionId: uuid4(), logicalTime: next.runFor };
     waitMs = BUSY_WAIT_FIRST_MS;
   }
+}
+
+type Settled = { readonly result: ProcessResult } | { readonly error: unknown };
+
+/**
+ * Runs the work and closes its row: completed with the result, or failed with the error (activity
+ * failures, timeouts and cancellation included). Under POLICY_PATCH the run's policy applies, as the
+ * run started: the work activity's retries and timeouts, the bound on the run (timeouts.run_seconds),
+ * and automatic reruns of a failed run (rerun_failed), each a new row for the same logical time.
+ */
+async function runAndClose(
+  run: RunContext,
+  begin: BeginExecutionInput,
+  executionRows: ExecutionActivities,
+  work: ProcessWork,
+): Promise<Settled> {
+  const policy = patched(POLICY_PATCH) ? run.policy : undefined;
+  let last = await workAndClose(run, policy, executionRows, work);
+  if (!policy) return last;
+  const { max_runs: maxRuns, delay_minutes: delayMinutes } = policy.rerun_failed;
+  let failed = run;
+  for (let rerun = 1; rerun <= maxRuns && 'error' in last && !isCancellation(last.error); rerun++) {
+    if (delayMinutes > 0) await sleep(delayMinutes * 60_000);
+    const opening = await executionRows.beginExecution({
+      ...begin,
+      executionId: uuid4(),
+      trigger: 'rerun',
+      logicalTime: run.logicalTime,
+      rerunOf: failed.executionId,
+    });
+    if (opening.kind === 'skipped') {
+      log.warn('Automatic rerun not started: another run of this process is in progress', {
+        process: run.processName,
+        failedExecutionId: failed.executionId,
+        runningExecutionId: opening.runningExecutionId,
+      });
+      return last;
+    }
+    log.info(`Automatic rerun ${rerun} of ${maxRuns}`, {
+      process: run.processName,
+      failedExecutionId: failed.executionId,
+      executionId: opening.run.executionId,
+    });
+    // A running workflow keeps the policy it started with; a changed one applies from the next run.
+    failed = { ...opening.run, policy };
+    last = await workAndClose(failed, policy, executionRows, work);
+  }
+  return last;
+}
+
+async function workAndClose(
+  run: RunContext,
+  policy: RunPolicy | undefined,
+  executionRows: ExecutionActivities,
+  work: ProcessWork,
+): Promise<Settled> {
+  const options = workActivityOptions(policy);
+  try {
+    const result = policy
+      ? await withinRunTimeout(policy.timeouts.run_seconds, () => work(run, options))
+      : await work(run, options);
+    await executionRows.completeExecution(run.executionId, result);
+    return { result };
+  } catch (err) {
+    await CancellationScope.nonCancellable(() =>
+      isRunTimeout(err)
+        ? executionRows.failExecution(run.executionId, err.message, 'timed_out')
+        : executionRows.failExecution(run.executionId, describeFailure(err)),
+    );
+    return { error: err };
+  }
+}
+
+/**
+ * The work, cancelled once `seconds` have passed (its activity is asked to stop, and the run does
+ * not wait for it): then a non-retryable RUN_TIMED_OUT failure, "timed out after N s". A
+ * cancellation of the workflow itself stays a cancellation.
+ */
+async function withinRunTimeout<T>(seconds: number, fn: () => Promise<T>): Promise<T> {
+  const timerScope = new CancellationScope();
+  const workScope = new CancellationScope();
+  let timedOut = false;
+  const timer = timerScope
+    .run(() => sleep(seconds * 1000))
+    .then(
+      () => {
+        timedOut = true;
+        workScope.cancel();
+      },
+      () => undefined, // cancelled: the work ended first, or the workflow was cancelled
+    );
+  try {
+    return await workScope.run(fn);
+  } catch (err) {
+    if (timedOut) throw ApplicationFailure.nonRetryable(`timed out after ${seconds} s`, RUN_TIMED_OUT);
+    throw err;
+  } finally {
+    timerScope.cancel();
+    await timer;
+  }
+}
+
+function isRunTimeout(err: unknown): err is ApplicationFailure {
+  return err instanceof ApplicationFailure && err.type === RUN_TIMED_OUT;
 }
 
 /** The row's opening; when it fails, the executionOpened update is answered with why first. */

@@ -11,7 +11,7 @@ export const ExecutionView = Type.Object(
     process_name: Type.String(),
     status: ExecutionStatus,
     trigger: Type.Union([Type.String(), Type.Null()], {
-      description: 'schedule, manual or backfill; null for Behflow-era rows',
+      description: 'schedule, manual, backfill or rerun; null for Behflow-era rows',
     }),
     logical_time: NullableTimestamp,
     started_at: NullableTimestamp,
@@ -25,6 +25,9 @@ export const ExecutionView = Type.Object(
     workflow_id: Type.Union([Type.String(), Type.Null()]),
     workflow_run_id: Type.Union([Type.String(), Type.Null()]),
     web_ui_url: Type.Union([Type.String(), Type.Null()]),
+    rerun_of: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'A rerun (trigger rerun): the execution it reruns, for the same logical time; else null',
+    }),
   },
   { $id: 'Execution' },
 );

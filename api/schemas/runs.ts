@@ -63,7 +63,7 @@ export const RunConflict = Type.Object({
   statusCode: Type.Integer(),
   code: Type.String({
     description:
-      'RUN_IN_PROGRESS, NO_IMPLEMENTATION, RUN_NOT_STARTED, IDEMPOTENCY_KEY_IN_PROGRESS, NO_SCHEDULE or SCHEDULE_MISSING',
+      'RUN_IN_PROGRESS, NO_IMPLEMENTATION, RUN_NOT_STARTED, IDEMPOTENCY_KEY_IN_PROGRESS, NO_SCHEDULE, SCHEDULE_MISSING, PROCESS_DELETED or NO_LOGICAL_TIME',
   }),
   error: Type.String(),
   message: Type.String(),

@@ -22,5 +22,6 @@ export function toExecutionView(row: AutomatedProcessExecution, processName: str
     workflow_id: row.workflowId ?? null,
     workflow_run_id: row.workflowRunId ?? null,
     web_ui_url: row.workflowId ? workflowUiUrl(config, row.workflowId, row.workflowRunId) : null,
+    rerun_of: row.rerunOf ?? null,
   };
 }

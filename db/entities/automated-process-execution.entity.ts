@@ -3,7 +3,7 @@ import { ExecutionStatus, RunTrigger } from './enums';
 
 /**
  * Behflow's `automated_process_executions` table, plus our columns: what triggered the run,
- * the logical time it ran for, and the Temporal workflow that ran it.
+ * the logical time it ran for, the Temporal workflow that ran it, and the execution it reruns.
  */
 export class AutomatedProcessExecution {
   [OptionalProps]?: 'status';
@@ -18,6 +18,8 @@ export class AutomatedProcessExecution {
   logicalTime?: Date | null;
   workflowId?: string | null;
   workflowRunId?: string | null;
+  /** The execution this run reruns (same process and logical time). */
+  rerunOf?: string | null;
 }
 
 export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcessExecution>({
@@ -41,5 +43,6 @@ export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcess
     logicalTime: { type: 'Date', columnType: 'timestamptz', nullable: true },
     workflowId: { type: 'string', length: 255, nullable: true },
     workflowRunId: { type: 'string', length: 255, nullable: true },
+    rerunOf: { type: 'uuid', nullable: true },
   },
 });

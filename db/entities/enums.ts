@@ -31,4 +31,6 @@ export enum RunTrigger {
   Schedule = 'schedule',
   Manual = 'manual',
   Backfill = 'backfill',
+  /** A new run of a failed (or any) execution, for its logical time: rerun_of names it. */
+  Rerun = 'rerun',
 }

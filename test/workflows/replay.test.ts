@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { executionOpenedUpdate } from '../../workflows/execution-opened';
 import { ONE_NAME_PATCH } from '../../workflows/reschedule-remaining-tasks';
-import { DAY_CLAIM_PATCH, LOCAL_RECORDS_PATCH } from '../../workflows/run-and-record';
+import { DAY_CLAIM_PATCH, LOCAL_RECORDS_PATCH, POLICY_PATCH } from '../../workflows/run-and-record';
 
 /** Histories of real runs, recorded by `npm run histories:record`; every workflow change must replay them. */
 const HISTORY_DIR = path.join(__dirname, '../histories');
@@ -35,6 +35,13 @@ const V3_SCENARIOS = [...SCENARIOS, 'reschedule-not-started'].sort();
 const V4_SCHEDULED = ['backfill-run', 'reschedule-day-covered', 'reschedule-scheduled', 'reschedule-waited'];
 /** The backfill coordinator (backfillTimes), which runs each time as a child and opens no row itself. */
 const V4_COORDINATOR = 'v4-backfill';
+/** v5: the scheduled scenarios again, and manual runs, under the run's policy (POLICY_PATCH). */
+const V5_COORDINATOR = 'v5-backfill';
+const V5_MANUAL = ['reschedule-rerun', 'reschedule-success', 'reschedule-timed-out'];
+const COORDINATORS = [V4_COORDINATOR, V5_COORDINATOR];
+/** Scheduled (or backfilled) runs, which claim their day (DAY_CLAIM_PATCH), in v4 and v5. */
+const isScheduled = (workflowId: string) =>
+  V4_SCHEDULED.some((s) => workflowId === `v4-${s}` || workflowId === `v5-${s}`);
 
 it('has recorded histories of a success, a failure, a retried activity and a skipped overlap, for each version, and scheduled runs', () => {
   expect(histories.map((h) => h.workflowId).sort()).toEqual([
@@ -46,6 +53,9 @@ it('has recorded histories of a success, a failure, a retried activity and a ski
     // v4: scheduled runs that claim their day, find it covered, or wait for a manual run; a backfill and its first run.
     V4_COORDINATOR,
     ...V4_SCHEDULED.map((s) => `v4-${s}`),
+    // v5: under the run's policy: the scheduled ones again, a success, a run timed out, an automatic rerun.
+    V5_COORDINATOR,
+    ...[...V4_SCHEDULED, ...V5_MANUAL].sort().map((s) => `v5-${s}`),
   ]);
 });
 
@@ -95,7 +105,7 @@ it('v1 histories open and close rows with activities; later ones with local acti
   expect(shapes).toEqual(
     histories.map(({ workflowId }) => ({
       workflowId,
-      patched: !workflowId.startsWith('v1-') && workflowId !== V4_COORDINATOR,
+      patched: !workflowId.startsWith('v1-') && !COORDINATORS.includes(workflowId),
       remoteRowActivities: workflowId.startsWith('v1-'),
     })),
   );
@@ -114,8 +124,10 @@ function openedUpdates(history: unknown): string[] {
 
 it('v3 and later histories run the reschedule work as rescheduleRemainingTasks behind its patch marker, earlier ones under the old name', () => {
   const workActivity = (workflowId: string): string[] => {
-    if (/-(skipped-overlap|not-started|day-covered)$/.test(workflowId) || workflowId === V4_COORDINATOR) return [];
+    if (/-(skipped-overlap|not-started|day-covered)$/.test(workflowId) || COORDINATORS.includes(workflowId)) return [];
     if (workflowId.includes('-archive-')) return ['archiveCompletedTasks'];
+    // The failed run and its automatic rerun.
+    if (workflowId === 'v5-reschedule-rerun') return ['rescheduleRemainingTasks', 'rescheduleRemainingTasks'];
     return [/^v[12]-/.test(workflowId) ? 'rescheduleOverdueTasks' : 'rescheduleRemainingTasks'];
   };
   const shapes = histories.map(({ workflowId, history }) => ({
@@ -133,11 +145,13 @@ it('v3 and later histories run the reschedule work as rescheduleRemainingTasks b
   );
 });
 
-it('v3 histories answer the executionOpened update, failing it for the run that did not open its row', () => {
+it('v3 histories (and v5 manual ones) answer the executionOpened update, failing it for the run that did not open its row', () => {
+  const startedByApi = (workflowId: string) =>
+    workflowId.startsWith('v3-') || V5_MANUAL.some((s) => workflowId === `v5-${s}`);
   expect(histories.map(({ workflowId, history }) => ({ workflowId, updates: openedUpdates(history) }))).toEqual(
     histories.map(({ workflowId }) => ({
       workflowId,
-      updates: workflowId.startsWith('v3-') ? [workflowId.endsWith('-not-started') ? 'failed' : 'answered'] : [],
+      updates: startedByApi(workflowId) ? [workflowId.endsWith('-not-started') ? 'failed' : 'answered'] : [],
     })),
   );
 });
@@ -147,23 +161,94 @@ it('v4 scheduled and backfilled runs claim their day with beginScheduledRun behi
     workflowId,
     dayClaimPatch: patchIds(history).includes(DAY_CLAIM_PATCH),
     claims: localActivities(history).filter((t) => t === 'beginScheduledRun').length,
-    timers: events(history).filter((e) => e.timerStartedEventAttributes).length,
+    // The busy wait's timers (v5 runs also time their work: see the next test).
+    busyTimers: timerDurations(history).filter((d) => d === '5s' && !workflowId.endsWith('-timed-out')).length,
     children: events(history).filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes).length,
   }));
   expect(shapes).toEqual(
     histories.map(({ workflowId }) => {
-      const scheduled = V4_SCHEDULED.some((s) => workflowId === `v4-${s}`);
+      const scheduled = isScheduled(workflowId);
       // The waited run looks once, finds a manual run in progress, sleeps, and looks again.
-      const waited = workflowId === 'v4-reschedule-waited';
+      const waited = /^v[45]-reschedule-waited$/.test(workflowId);
       return {
         workflowId,
         dayClaimPatch: scheduled,
         claims: waited ? 2 : scheduled ? 1 : 0,
-        timers: waited ? 1 : 0,
-        children: workflowId === V4_COORDINATOR ? 2 : 0,
+        busyTimers: waited ? 1 : 0,
+        children: COORDINATORS.includes(workflowId) ? 2 : 0,
       };
     }),
   );
+});
+
+function timerDurations(history: unknown): string[] {
+  return events(history).flatMap((e) => {
+    const attributes = e.timerStartedEventAttributes as { startToFireTimeout?: string } | undefined;
+    return attributes?.startToFireTimeout ?? [];
+  });
+}
+
+interface ScheduledActivity {
+  activityType?: { name?: string };
+  retryPolicy?: { maximumAttempts?: number };
+  startToCloseTimeout?: string;
+  heartbeatTimeout?: string;
+}
+
+it("v5 runs apply the run's policy behind its patch marker: the work's retries and timeouts, a timer on the run, reruns", () => {
+  const shapes = histories.map(({ workflowId, history }) => {
+    const work = events(history).flatMap((e) => {
+      const scheduled = e.activityTaskScheduledEventAttributes as ScheduledActivity | undefined;
+      return scheduled && !scheduled.activityType?.name?.endsWith('Execution') ? [scheduled] : [];
+    });
+    return {
+      workflowId,
+      policyPatch: patchIds(history).includes(POLICY_PATCH),
+      // Each work activity's attempts, one attempt's timeout and its heartbeat.
+      work: work.map((a) => [a.retryPolicy?.maximumAttempts, a.startToCloseTimeout, a.heartbeatTimeout]),
+      runTimers: timerDurations(history).filter((d) => d !== '5s' || workflowId.endsWith('-timed-out')),
+      opened: localActivities(history).filter((t) => t === 'beginExecution').length,
+      failedRows: localActivities(history).filter((t) => t === 'failExecution').length,
+    };
+  });
+  const v5 = (s: string) => shapes.find((x) => x.workflowId === `v5-${s}`);
+  // The defaults are the fixed options of earlier runs; the run's bound is one hour.
+  expect(v5('reschedule-success')).toMatchObject({
+    policyPatch: true,
+    work: [[5, '1800s', '60s']],
+    runTimers: ['3600s'],
+  });
+  // run_seconds 5 (activity_seconds and heartbeat_seconds follow it down): the row closed failed, the run failed.
+  expect(v5('reschedule-timed-out')).toMatchObject({
+    policyPatch: true,
+    work: [[5, '5s', '5s']],
+    runTimers: ['5s'],
+    failedRows: 1,
+  });
+  // max_attempts 1, one rerun a minute later: a second row opened, the rerun completed.
+  expect(v5('reschedule-rerun')).toMatchObject({
+    policyPatch: true,
+    work: [
+      [1, '1800s', '60s'],
+      [1, '1800s', '60s'],
+    ],
+    runTimers: ['3600s', '60s', '3600s'],
+    opened: 2,
+    failedRows: 1,
+  });
+  // Before the patch: no marker, no timer on the run, the fixed options.
+  for (const shape of shapes.filter((x) => !x.workflowId.startsWith('v5-'))) {
+    expect(shape).toMatchObject({ policyPatch: false, runTimers: [] });
+    for (const options of shape.work) expect(options).toEqual([5, '1800s', '60s']);
+  }
+});
+
+it('the v5 timed-out run ends failed, "timed out after 5 s"', () => {
+  const timedOut = histories.find((h) => h.workflowId === 'v5-reschedule-timed-out')!;
+  const last = events(timedOut.history).at(-1) as RecordedEvent & {
+    workflowExecutionFailedEventAttributes?: { failure?: { message?: string } };
+  };
+  expect(last.workflowExecutionFailedEventAttributes?.failure?.message).toBe('timed out after 5 s');
 });
 
 it('replays every recorded history against the current workflow code', async () => {

@@ -2,12 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import backfillRoutes from './backfill';
 import executionRoutes from './executions';
 import nominalTimeRoutes from './nominal-times';
+import rerunRoutes from './rerun';
 import triggerRoutes from './trigger';
 
-/** Runs: trigger and backfill a process, and read its executions and the tasks they moved. */
+/** Runs: trigger, backfill and rerun a process, and read its executions and the tasks they moved. */
 export default async function runRoutes(app: FastifyInstance): Promise<void> {
   await app.register(triggerRoutes);
   await app.register(backfillRoutes);
+  await app.register(rerunRoutes);
   await app.register(executionRoutes);
   await app.register(nominalTimeRoutes);
 }

@@ -5,7 +5,7 @@ import { ExecutionStatus } from '../../../db/entities';
 import type { Orm } from '../../../db/orm';
 import { findLiveProcess, type CatalogEntry } from '../../../processes/catalog';
 import type { ProcessDefinition } from '../../../processes/definition';
-import { manualRunIds } from '../../../temporal/ids';
+import { manualRunIds, type ManualRunIds } from '../../../temporal/ids';
 import { awaitRunEnd, startManualRun, workflowIsRunning, type ManualRunStart } from '../../../temporal/runs';
 import { ApiError, notFound } from '../../errors';
 import type { ExecutionView } from '../../schemas/execution';
@@ -47,7 +47,7 @@ export interface TriggerRequest {
 }
 
 /** 202: the run is on its way (or was already); 200: it finished (wait=true), with its execution. */
-type TriggerOutcome =
+export type TriggerOutcome =
   | { readonly kind: 'accepted'; readonly body: TriggerAccepted }
   | { readonly kind: 'finished'; readonly execution: ExecutionView };
 
@@ -78,7 +78,8 @@ export async function triggerRun(deps: RunDeps, request: TriggerRequest): Promis
   const entry = await findLiveProcess(deps.orm.em.fork(), deps.registry, request.name);
   if (!entry) throw notFound('process', request.name);
   const key = request.idempotencyKey;
-  if (key === undefined) return toAnswer(await runNow(deps, runnable(deps, entry), request));
+  const run: RunSpec = { ids: manualRunIds(entry.process, deps.config, key) };
+  if (key === undefined) return toAnswer(await runNow(deps, runnable(deps, entry), request, run));
   const scope = {
     processId: entry.process.processId,
     key,
@@ -87,7 +88,7 @@ export async function triggerRun(deps: RunDeps, request: TriggerRequest): Promis
   };
   return answerOnce<TriggerAnswer>(deps.orm.em.fork(), scope, async () => {
     try {
-      return toAnswer(await runNow(deps, runnable(deps, entry), request));
+      return toAnswer(await runNow(deps, runnable(deps, entry), request, run));
     } catch (err) {
       if (err instanceof ApiError && err.statusCode === 409) return { statusCode: 409, body: errorBody(err) };
       throw err;
@@ -107,14 +108,26 @@ function errorBody(err: ApiError): Record<string, unknown> {
   return { statusCode: err.statusCode, code: err.code, error, message: err.message, ...err.details };
 }
 
-async function runNow(
+/** The run to start: its ids, and for a rerun the execution it reruns and that one's logical time. */
+export interface RunSpec {
+  readonly ids: ManualRunIds;
+  readonly logicalTime?: string;
+  readonly rerunOf?: string;
+}
+
+/**
+ * Starts the run (update-with-start) unless another of the process is in progress (409), and answers
+ * once it has opened its row, or finished (wait=true). Manual triggers and reruns share it.
+ */
+export async function runNow(
   deps: RunDeps,
   { process, definition }: CatalogEntry & { definition: ProcessDefinition },
   request: TriggerRequest,
+  spec: RunSpec,
 ): Promise<TriggerOutcome> {
   const outcomeWait = deadline(request.outcomeWaitMs ?? OUTCOME_WAIT_MS, request.signal);
   try {
-    const ids = manualRunIds(process, deps.config, request.idempotencyKey);
+    const { ids } = spec;
 
     if (request.idempotencyKey !== undefined) {
       // A retried request whose run opened its row: the same execution, whatever happened since.
@@ -141,7 +154,12 @@ async function runNow(
       const run = { processName: process.name, workflowType: definition.workflow.type, ids };
       start = await startManualRun(
         deps.client,
-        { ...run, taskQueue: deps.config.taskQueue },
+        {
+          ...run,
+          taskQueue: deps.config.taskQueue,
+          ...(spec.logicalTime === undefined ? {} : { logicalTime: spec.logicalTime }),
+          ...(spec.rerunOf === undefined ? {} : { rerunOf: spec.rerunOf }),
+        },
         (openWait ?? outcomeWait).signal,
       );
     } finally {
@@ -192,7 +210,7 @@ async function started(
   }
 }
 
-function runnable(deps: RunDeps, entry: CatalogEntry): CatalogEntry & { definition: ProcessDefinition } {
+export function runnable(deps: RunDeps, entry: CatalogEntry): CatalogEntry & { definition: ProcessDefinition } {
   const { definition } = entry;
   if (!definition) {
     throw new ApiError(
