@@ -130,7 +130,8 @@ function workerSettings(env: Env): WorkerSettings {
     batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000),
     smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
     notifyFrom: stringWithDefault(env, 'NOTIFY_FROM', 'behflow-processes@localhost'),
-    apiPublicUrl: apiPublicUrl ?? `http://localhost:${integerInRange(env, 'API_PORT', 3000, 1, 65535)}`,
+    // Not API_PORT: the worker reads none of the API's settings (the API may well run elsewhere).
+    apiPublicUrl: apiPublicUrl ?? 'http://localhost:3000',
   };
 }
 

@@ -116,7 +116,7 @@ describe('migrations on an empty database', () => {
 const OUR_TABLES =
   /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|notifications)|behflow_processes_migrations)[.]/;
 const OUR_INDEXES =
-  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications)|behflow_processes_)/;
+  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running|notifications_pkey)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications)|behflow_processes_)/;
 const OUR_EXECUTION_COLUMNS = ['trigger', 'logical_time', 'workflow_id', 'workflow_run_id'].map(
   (column) => `column automated_process_executions.${column}`,
 );
