@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm';
-import type { Notifier } from './notifications/notifier';
+import { queueSafely, type Notifier } from './notifications/notifier';
 import { enqueueNotifications } from './notifications/outbox';
 import type { RunTriggerName } from './run-types';
 
@@ -62,13 +62,15 @@ export async function recordNominal(orm: Orm, entry: NominalEntry, notifier?: No
     const first = await record(em);
     // Only the schedule's own times: a backfill is an operator's request, answered by its API call.
     if (!first || entry.trigger !== 'schedule') return { value: undefined, queued: [] };
-    const queued = await enqueueNotifications(em, notifier.links, {
-      processId: entry.processId,
-      event: entry.outcome,
-      subject: entry.nominalTime,
-      executionId: entry.executionId,
-      details: { nominal: { time: entry.nominalTime, local_date: entry.localDate, reason: entry.reason } },
-    });
+    const queued = await queueSafely(em, `the ${entry.outcome} time ${entry.nominalTime}`, () =>
+      enqueueNotifications(em, notifier.links, {
+        processId: entry.processId,
+        event: entry.outcome,
+        subject: entry.nominalTime,
+        executionId: entry.executionId,
+        details: { nominal: { time: entry.nominalTime, local_date: entry.localDate, reason: entry.reason } },
+      }),
+    );
     return { value: undefined, queued };
   });
 }

@@ -2,7 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ExecutionStatus } from '../db/entities';
 import type { Orm } from '../db/orm';
 import type { ActivityDeps } from './deps';
-import { createNotifier, type Notifier } from './notifications/notifier';
+import { createNotifier, queueSafely, type Notifier } from './notifications/notifier';
 import { enqueueRunEvents } from './notifications/run-events';
 import { loadProcess, runContext } from './process-of-run';
 import type { BeginExecutionInput, BeginExecutionOutcome, ProcessResult } from './run-types';
@@ -143,12 +143,14 @@ async function finish(
     );
     const processId = closed[0]?.process_id;
     const queued = processId
-      ? await enqueueRunEvents(em, notifier.links, {
-          executionId,
-          processId,
-          failure: status === ExecutionStatus.Failed ? (outcome ?? 'failed') : undefined,
-          result,
-        })
+      ? await queueSafely(em, `run ${executionId}`, () =>
+          enqueueRunEvents(em, notifier.links, {
+            executionId,
+            processId,
+            failure: status === ExecutionStatus.Failed ? (outcome ?? 'failed') : undefined,
+            result,
+          }),
+        )
       : [];
     return { value: undefined, queued };
   });

@@ -1,4 +1,4 @@
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ActivityDeps } from '../deps';
 import type { LinkSettings } from '../execution-view';
@@ -18,6 +18,40 @@ export interface Notifier {
    * outbox: the worker's 30-second pass starts it.
    */
   inTransaction<T>(work: (em: EntityManager) => Promise<{ value: T; queued: readonly string[] }>): Promise<T>;
+}
+
+/**
+ * Queues notifications inside the caller's transaction without putting what caused them at risk: a
+ * failure of the queuing itself (a bug, a database that differs from every one tested) is rolled
+ * back to a savepoint and logged, and the row the caller writes (a run's closing) still commits.
+ * A transient failure fails the caller's statement too, so its activity is retried whole.
+ */
+export async function queueSafely(
+  em: EntityManager,
+  what: string,
+  queue: () => Promise<readonly string[]>,
+): Promise<readonly string[]> {
+  await em.execute('SAVEPOINT behflow_notifications');
+  try {
+    const queued = await queue();
+    await em.execute('RELEASE SAVEPOINT behflow_notifications');
+    return queued;
+  } catch (err) {
+    await em.execute('ROLLBACK TO SAVEPOINT behflow_notifications');
+    const error = err instanceof Error ? err.message : String(err);
+    if (inActivity()) log.error(`Queuing the notifications of ${what} failed`, { error });
+    else console.error(`Queuing the notifications of ${what} failed: ${error}`);
+    return [];
+  }
+}
+
+function inActivity(): boolean {
+  try {
+    Context.current();
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function createNotifier(deps: Pick<ActivityDeps, 'orm' | 'temporal' | 'notifications'>): Notifier {
