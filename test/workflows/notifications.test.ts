@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { SMTPServer } from 'smtp-server';
@@ -307,6 +308,28 @@ describe('webhook notifications', () => {
       expect(row).toMatchObject({ attempts: 1, last_error: 'answered 503: receiver says no', delivered: false });
     } finally {
       await down.close();
+    }
+  });
+});
+
+describe('webhook redirects', () => {
+  it('are not followed: the attempt fails with the 3xx and the target never gets the body', async () => {
+    const target = await startWebhookReceiver('/elsewhere');
+    const server = http.createServer((_req, res) => res.writeHead(307, { location: target.url }).end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/moved`;
+      const process = await processWith({ notify: [webhook(['failed'], url)] }, BREAKING_KEY);
+      await run(process);
+      const row = await eventually(async () => {
+        const [r] = await outbox(process);
+        return r?.last_status === 307 ? r : undefined;
+      });
+      expect(row).toMatchObject({ last_error: 'redirect (307) not followed', delivered: false });
+      expect(target.received).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await target.close();
     }
   });
 });
