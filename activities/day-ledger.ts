@@ -1,4 +1,7 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm';
+import { queueSafely, type Notifier } from './notifications/notifier';
+import { enqueueNotifications } from './notifications/outbox';
 import type { RunTriggerName } from './run-types';
 
 /** What became of one nominal time of a scheduled process (automated_process_nominal_times). */
@@ -26,26 +29,50 @@ export interface DayClaim {
 
 /**
  * Records a skipped or missed nominal time; recording it again from the same workflow (a retried
- * activity, a run that waited and looked again) keeps one row with the latest reason.
+ * activity, a run that waited and looked again) keeps one row with the latest reason. The first
+ * recording of a scheduled time queues its skipped / missed notifications in the same transaction.
  */
-export async function recordNominal(orm: Orm, entry: NominalEntry): Promise<void> {
-  await orm.em.getConnection().execute(
-    `INSERT INTO automated_process_nominal_times
-       (process_id, nominal_time, local_date, trigger, outcome, execution_id, reason, workflow_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT ON CONSTRAINT automated_process_nominal_times_once
-       DO UPDATE SET reason = EXCLUDED.reason, execution_id = EXCLUDED.execution_id, recorded_at = now()`,
-    [
-      entry.processId,
-      entry.nominalTime,
-      entry.localDate,
-      entry.trigger,
-      entry.outcome,
-      entry.executionId,
-      entry.reason,
-      entry.workflowId,
-    ],
-  );
+export async function recordNominal(orm: Orm, entry: NominalEntry, notifier?: Notifier): Promise<void> {
+  const record = async (em: EntityManager) => {
+    const [row] = await em.execute<{ inserted: boolean }[]>(
+      `INSERT INTO automated_process_nominal_times
+         (process_id, nominal_time, local_date, trigger, outcome, execution_id, reason, workflow_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT ON CONSTRAINT automated_process_nominal_times_once
+         DO UPDATE SET reason = EXCLUDED.reason, execution_id = EXCLUDED.execution_id, recorded_at = now()
+       RETURNING (xmax = 0) AS inserted`,
+      [
+        entry.processId,
+        entry.nominalTime,
+        entry.localDate,
+        entry.trigger,
+        entry.outcome,
+        entry.executionId,
+        entry.reason,
+        entry.workflowId,
+      ],
+    );
+    return row?.inserted === true;
+  };
+  if (!notifier) {
+    await record(orm.em.fork());
+    return;
+  }
+  await notifier.inTransaction(async (em) => {
+    const first = await record(em);
+    // Only the schedule's own times: a backfill is an operator's request, answered by its API call.
+    if (!first || entry.trigger !== 'schedule') return { value: undefined, queued: [] };
+    const queued = await queueSafely(em, `the ${entry.outcome} time ${entry.nominalTime}`, () =>
+      enqueueNotifications(em, notifier.links, {
+        processId: entry.processId,
+        event: entry.outcome,
+        subject: entry.nominalTime,
+        executionId: entry.executionId,
+        details: { nominal: { time: entry.nominalTime, local_date: entry.localDate, reason: entry.reason } },
+      }),
+    );
+    return { value: undefined, queued };
+  });
 }
 
 /** The run holding a process's claim on a local date, if any. */

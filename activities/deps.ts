@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm';
+import type { NotificationSettings } from './notifications/settings';
 
 /** What the worker injects into every activity factory. */
 export interface ActivityDeps {
@@ -12,4 +13,6 @@ export interface ActivityDeps {
   readonly defaultTimezone?: string;
   /** The clock deciding whether a scheduled run's day has ended; tests set it. */
   readonly now?: () => number;
+  /** How notifications are started and sent; absent: rows are queued and the worker's pass starts them. */
+  readonly notifications?: NotificationSettings;
 }

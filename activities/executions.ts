@@ -2,6 +2,8 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ExecutionStatus } from '../db/entities';
 import type { Orm } from '../db/orm';
 import type { ActivityDeps } from './deps';
+import { createNotifier, queueSafely, type Notifier } from './notifications/notifier';
+import { enqueueRunEvents } from './notifications/run-events';
 import { loadProcess, runContext } from './process-of-run';
 import type { BeginExecutionInput, BeginExecutionOutcome, ProcessResult } from './run-types';
 import { createScheduledRunActivities } from './scheduled-runs';
@@ -17,6 +19,7 @@ export interface RunningRow {
 /** Execution rows: opened when a run starts, always closed as completed or failed. */
 export function createExecutionActivities(deps: ActivityDeps) {
   const { orm, temporal, defaultTimezone = 'UTC' } = deps;
+  const notifier = createNotifier(deps);
   /** How the row's workflow ended (e.g. "TERMINATED", "NOT_FOUND"), or null while it still runs. */
   async function endedWorkflow(row: RunningRow): Promise<string | null> {
     if (!temporal || !row.workflow_id) return null;
@@ -70,6 +73,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
     now: deps.now,
     openRow,
     insertRunning: (input, processId) => insertRunning(orm, input, processId),
+    notifier,
   });
 
   return {
@@ -86,7 +90,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
     ...scheduledRuns,
 
     async completeExecution(executionId: string, result: ProcessResult): Promise<void> {
-      await finish(orm, executionId, ExecutionStatus.Completed, result, null);
+      await finish(notifier, executionId, ExecutionStatus.Completed, result, null);
     },
 
     /**
@@ -95,7 +99,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
      */
     async failExecution(executionId: string, errorMessage: string, outcome: FailedOutcome = 'failed'): Promise<void> {
       // As Behflow leaves a failed run: result NULL, the error in error_message alone.
-      await finish(orm, executionId, ExecutionStatus.Failed, null, errorMessage, outcome);
+      await finish(notifier, executionId, ExecutionStatus.Failed, null, errorMessage, outcome);
     },
   };
 }
@@ -118,29 +122,46 @@ async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: st
   );
 }
 
-/** Closes a running row once; a retried call finds it closed and changes nothing. */
 /** How a failed run ended, for its notifications. */
 export type FailedOutcome = 'failed' | 'timed_out';
 
+/**
+ * Closes a running row once, and queues the notifications its closing causes in the same
+ * transaction; a retried call finds it closed and changes (and queues) nothing.
+ */
 async function finish(
-  orm: Orm,
+  notifier: Notifier,
   executionId: string,
   status: ExecutionStatus,
   result: ProcessResult | null,
   errorMessage: string | null,
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars -- for the notifications (issue 11, item 3)
   outcome?: FailedOutcome,
 ): Promise<void> {
-  await orm.em.getConnection().execute(
-    `WITH closed AS (
-       UPDATE automated_process_executions
-          SET status = ?, completed_at = now(), result = ?::jsonb, error_message = ?
-        WHERE execution_id = ? AND status = 'running'
-        RETURNING process_id, completed_at)
-     UPDATE automated_processes p SET last_executed_at = closed.completed_at
-       FROM closed WHERE p.process_id = closed.process_id`,
-    [status, result === null ? null : JSON.stringify(result), errorMessage, executionId],
-  );
+  await notifier.inTransaction(async (em) => {
+    const closed = await em.execute<{ process_id: string }[]>(
+      `WITH closed AS (
+         UPDATE automated_process_executions
+            SET status = ?, completed_at = now(), result = ?::jsonb, error_message = ?
+          WHERE execution_id = ? AND status = 'running'
+          RETURNING process_id, completed_at)
+       UPDATE automated_processes p SET last_executed_at = closed.completed_at
+         FROM closed WHERE p.process_id = closed.process_id
+       RETURNING p.process_id`,
+      [status, result === null ? null : JSON.stringify(result), errorMessage, executionId],
+    );
+    const processId = closed[0]?.process_id;
+    const queued = processId
+      ? await queueSafely(em, `run ${executionId}`, () =>
+          enqueueRunEvents(em, notifier.links, {
+            executionId,
+            processId,
+            failure: status === ExecutionStatus.Failed ? (outcome ?? 'failed') : undefined,
+            result,
+          }),
+        )
+      : [];
+    return { value: undefined, queued };
+  });
 }
 
 const WORKFLOW_ENDINGS: Record<string, string> = {

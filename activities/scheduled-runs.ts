@@ -11,6 +11,7 @@ import {
   recordNominal,
   type NominalEntry,
 } from './day-ledger';
+import type { Notifier } from './notifications/notifier';
 import { loadProcess, runContext } from './process-of-run';
 import type { BeginExecutionInput, BeginScheduledOutcome, SkippedTimesInput, SkippedTimesOutcome } from './run-types';
 
@@ -29,6 +30,8 @@ export interface ScheduledRunDeps {
     open: () => Promise<void>,
   ) => Promise<RunningRowRef | null>;
   readonly insertRunning: (input: BeginExecutionInput, processId: string) => Promise<void>;
+  /** Queues the skipped and missed notifications with the ledger's rows. */
+  readonly notifier?: Notifier;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -187,7 +190,7 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
           reason,
           workflowId: input.workflowId,
         };
-        await recordNominal(orm, entry);
+        await recordNominal(orm, entry, deps.notifier);
       },
     };
     return ledger;

@@ -9,6 +9,7 @@ import { syncProcessesAndSchedules } from '../temporal/reconcile';
 import { requireSetting } from '../platform/temporal';
 import { createProcessWorker } from '../worker/create-worker';
 import { FOLLOW_ROWS_INTERVAL_MS, followRows, rowTimes } from '../worker/follow-rows';
+import { startPendingDeliveries } from '../worker/notification-sweep';
 import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
 
 /**
@@ -37,11 +38,22 @@ async function run(): Promise<void> {
       client: services.client,
       batchSize: config.batchSize,
       defaultTimezone: config.timezone,
+      notifications: {
+        temporalUiUrl: config.temporalUiUrl,
+        temporalNamespace: config.temporalNamespace,
+        apiPublicUrl: config.apiPublicUrl,
+        smtpUrl: config.smtpUrl,
+        notifyFrom: config.notifyFrom,
+      },
     });
     logger.info(`Automated process worker started on task queue "${config.taskQueue}"`);
     logger.info(`Temporal Web UI: ${config.temporalUiUrl}/namespaces/${config.temporalNamespace}/schedules`);
     const stopRefreshing = refreshSchedulesPeriodically(
-      () => followRows(services, config, logger, seen),
+      // The outbox's safety net first: a failing reconcile must not hold notifications back.
+      async () => {
+        await startPendingDeliveries(services, config.taskQueue, logger);
+        await followRows(services, config, logger, seen);
+      },
       logger,
       FOLLOW_ROWS_INTERVAL_MS,
     );

@@ -30,6 +30,12 @@ export interface SharedConfig {
 /** The worker's own: how it runs the processes. */
 export interface WorkerSettings {
   readonly batchSize: number;
+  /** Where email notifications are sent through (smtp: or smtps:); unset: email channels fail visibly. Never logged. */
+  readonly smtpUrl: string | undefined;
+  /** The From of notification emails. */
+  readonly notifyFrom: string;
+  /** The API's address as people reach it, for the links in notifications. */
+  readonly apiPublicUrl: string;
 }
 
 /** The HTTP API's own. */
@@ -106,7 +112,7 @@ export function loadConfig(
   };
   return {
     ...shared,
-    ...(parts.includes('worker') ? { batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000) } : {}),
+    ...(parts.includes('worker') ? workerSettings(env) : {}),
     ...(parts.includes('api') ? apiSettings(env) : {}),
     ...devStack,
   };
@@ -116,6 +122,17 @@ const TEMPORAL_UI_PORT_DEFAULT = 8233;
 
 function uiPort(env: Env): number {
   return integerInRange(env, 'TEMPORAL_UI_PORT', TEMPORAL_UI_PORT_DEFAULT, 1, 65535);
+}
+
+function workerSettings(env: Env): WorkerSettings {
+  const apiPublicUrl = url(env, 'API_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
+  return {
+    batchSize: integerInRange(env, 'RESCHEDULE_BATCH_SIZE', 1000, 1, 100_000),
+    smtpUrl: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+    notifyFrom: stringWithDefault(env, 'NOTIFY_FROM', 'behflow-processes@localhost'),
+    // Not API_PORT: the worker reads none of the API's settings (the API may well run elsewhere).
+    apiPublicUrl: apiPublicUrl ?? 'http://localhost:3000',
+  };
 }
 
 function apiSettings(env: Env): ApiSettings {

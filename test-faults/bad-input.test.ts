@@ -202,6 +202,7 @@ const NAME_ROUTES: readonly { method: Method; path: (name: string) => string; pa
     payload: { start: iso(Date.now() - 2 * DAY), end: iso(Date.now() - DAY) },
   },
   { method: 'GET', path: (n) => `/processes/${n}/executions` },
+  { method: 'GET', path: (n) => `/processes/${n}/notifications` },
 ];
 
 const BAD_IDS: readonly [string, string, boolean][] = [
@@ -241,6 +242,7 @@ function corpus(): BadRequest[] {
       payload: { start: iso(Date.now() - 2 * DAY), end: iso(Date.now() - DAY) },
     },
     { method: 'GET', url: `/processes/${NAME}/executions` },
+    { method: 'GET', url: `/processes/${NAME}/notifications` },
     { method: 'GET', url: `/executions/${executionId}` },
     { method: 'GET', url: `/executions/${executionId}/tasks` },
     { method: 'GET', url: '/no/such/route' },

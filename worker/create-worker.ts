@@ -4,6 +4,8 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createExecutionActivities } from '../activities/executions';
 import type { ActivityDeps } from '../activities/deps';
+import { createNotificationActivities } from '../activities/notifications/deliver';
+import type { NotificationSettings } from '../activities/notifications/settings';
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
 import { PROCESS_REGISTRY } from '../processes/registry';
@@ -20,6 +22,8 @@ export interface ProcessWorkerOptions {
   readonly client: Client;
   readonly batchSize: number;
   readonly defaultTimezone: string;
+  /** How notifications are sent; their delivery workflows run on this worker's task queue. */
+  readonly notifications?: Omit<NotificationSettings, 'taskQueue'>;
   /** The processes it runs; the production registry unless given (tests add processes of their own). */
   readonly registry?: readonly ProcessDefinition[];
   /** Extra or replacement activities (tests, a process added from outside). */
@@ -45,6 +49,7 @@ export function createProcessWorker(options: ProcessWorkerOptions): Promise<Work
         temporal: options.client,
         batchSize: options.batchSize,
         defaultTimezone: options.defaultTimezone,
+        notifications: options.notifications && { ...options.notifications, taskQueue: options.taskQueue },
       }),
       ...options.activities,
     },
@@ -60,6 +65,10 @@ export function createProcessWorker(options: ProcessWorkerOptions): Promise<Work
 export function createRegisteredActivities(registry: readonly ProcessDefinition[], deps: ActivityDeps): object {
   const activities: Record<string, unknown> = { ...createExecutionActivities(deps) };
   const owners = new Map(Object.keys(activities).map((name) => [name, 'the execution rows']));
+  for (const [name, activity] of Object.entries(createNotificationActivities(deps))) {
+    activities[name] = activity;
+    owners.set(name, 'the notifications');
+  }
   for (const definition of registry) {
     for (const [name, activity] of Object.entries(definition.createActivities(deps))) {
       const owner = owners.get(name);

@@ -3,10 +3,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ProcessDefinition } from '../processes/definition';
 
-/** Workflows of the service itself, bundled whatever the registry: backfills and reruns run any process. */
+/**
+ * Workflows of the service itself, bundled whatever the registry: backfills and reruns run any
+ * process, and every process's notifications are delivered.
+ */
 const SERVICE_WORKFLOW_MODULES = [
   require.resolve('../workflows/backfill-runs'),
   require.resolve('../workflows/rerun-runs'),
+  require.resolve('../workflows/deliver-notification'),
 ];
 
 /**

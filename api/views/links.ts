@@ -1,15 +1,2 @@
-import type { SharedConfig as Config } from '../../config';
-
-export function scheduleUiUrl(config: Config, scheduleId: string): string {
-  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/schedules/${encodeURIComponent(scheduleId)}`;
-}
-
-export function workflowUiUrl(config: Config, workflowId: string, runId: string | null | undefined): string {
-  const base = `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows/${encodeURIComponent(workflowId)}`;
-  return runId ? `${base}/${encodeURIComponent(runId)}/history` : base;
-}
-
-export function processesUiUrl(config: Config, processName: string): string {
-  const query = encodeURIComponent(`BehflowProcess="${processName}"`);
-  return `${config.temporalUiUrl}/namespaces/${encodeURIComponent(config.temporalNamespace)}/workflows?query=${query}`;
-}
+/** The links live in platform/ so that notifications (activities/) link to runs as the API does. */
+export { processesUiUrl, scheduleUiUrl, workflowUiUrl } from '../../platform/links';

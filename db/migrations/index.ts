@@ -10,6 +10,7 @@ import { Migration20261201100000BehflowDeletesCascade } from './Migration2026120
 import { Migration20261202000000OwnIndexes } from './Migration20261202000000OwnIndexes';
 import { Migration20261202010000ProcessPolicies } from './Migration20261202010000ProcessPolicies';
 import { Migration20261202020000Reruns } from './Migration20261202020000Reruns';
+import { Migration20261202030000Notifications } from './Migration20261202030000Notifications';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202000000OwnIndexes', class: Migration20261202000000OwnIndexes },
   { name: 'Migration20261202010000ProcessPolicies', class: Migration20261202010000ProcessPolicies },
   { name: 'Migration20261202020000Reruns', class: Migration20261202020000Reruns },
+  { name: 'Migration20261202030000Notifications', class: Migration20261202030000Notifications },
 ];

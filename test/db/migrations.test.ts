@@ -61,6 +61,7 @@ describe('migrations on an empty database', () => {
       'Migration20261202000000OwnIndexes',
       'Migration20261202010000ProcessPolicies',
       'Migration20261202020000Reruns',
+      'Migration20261202030000Notifications',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -103,6 +104,7 @@ describe('migrations on an empty database', () => {
       'Migration20261202000000OwnIndexes',
       'Migration20261202010000ProcessPolicies',
       'Migration20261202020000Reruns',
+      'Migration20261202030000Notifications',
     ]);
     expect(await schemaCatalog(db.orm)).toEqual(before);
   });
@@ -114,9 +116,9 @@ describe('migrations on an empty database', () => {
 
 /** What our migrations add to each flavour of Behflow's database: additions only, all of them ours. */
 const OUR_TABLES =
-  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults)|behflow_processes_migrations)[.]/;
+  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|notifications)|behflow_processes_migrations)[.]/;
 const OUR_INDEXES =
-  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys)|behflow_processes_)/;
+  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running|notifications_pkey)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications)|behflow_processes_)/;
 const OUR_EXECUTION_COLUMNS = ['trigger', 'logical_time', 'workflow_id', 'workflow_run_id', 'rerun_of'].map(
   (column) => `column automated_process_executions.${column}`,
 );

@@ -12,6 +12,7 @@ import { PROCESS_REGISTRY } from '../../processes/registry';
 import { createRegisteredActivities } from '../../worker/create-worker';
 import { registeredWorkflowsPath } from '../../worker/workflow-entry';
 import type { Orm } from '../../db/orm';
+import type { NotificationSettings } from '../../activities/notifications/settings';
 
 export function temporalAddress(): string {
   const address = process.env.TEMPORAL_ADDRESS;
@@ -72,12 +73,29 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
+/** What a test worker sends notifications with unless told otherwise: no SMTP server. */
+export function testNotificationSettings(
+  temporal: TestTemporal,
+  settings: Partial<NotificationSettings> = {},
+): NotificationSettings {
+  return {
+    taskQueue: temporal.taskQueue,
+    temporalUiUrl: 'http://localhost:8233',
+    temporalNamespace: 'default',
+    apiPublicUrl: 'http://localhost:3000',
+    smtpUrl: undefined,
+    notifyFrom: 'behflow-processes@localhost',
+    ...settings,
+  };
+}
+
 /** A real worker on the test's task queue, with the real activities unless overridden. */
 export async function startWorker(
   temporal: TestTemporal,
   orm: Orm,
   overrides: ActivityOverrides = {},
   batchSize = 500,
+  notifications: Partial<NotificationSettings> = {},
 ): Promise<RunningWorker> {
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
@@ -86,7 +104,12 @@ export async function startWorker(
     taskQueue: temporal.taskQueue,
     workflowBundle: await workflowBundle(),
     activities: {
-      ...createRegisteredActivities(PROCESS_REGISTRY, { orm, temporal: temporal.client, batchSize }),
+      ...createRegisteredActivities(PROCESS_REGISTRY, {
+        orm,
+        temporal: temporal.client,
+        batchSize,
+        notifications: testNotificationSettings(temporal, notifications),
+      }),
       ...overrides,
     },
   });
