@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { createExecutionActivities } from '../../activities/executions';
 import { createNotificationActivities } from '../../activities/notifications/deliver';
@@ -685,5 +686,44 @@ describe('email notifications', () => {
     });
     expect(delivered).toMatchObject({ attempts: 2, last_status: 250, last_error: null });
     expect(mails.filter((m) => m.raw.includes(process.name))).toHaveLength(1);
+  });
+});
+
+describe("with the run's policy", () => {
+  it('a run past run_seconds sends run.timed_out; its automatic rerun completes and sends run.recovered', async () => {
+    const process = await processWith({
+      timeouts: { run_seconds: 5, activity_seconds: 5, heartbeat_seconds: 1 },
+      rerun_failed: { max_runs: 1, delay_minutes: 0 },
+      notify: [webhook(['failed', 'timed_out', 'recovered'])],
+    });
+    await insertTask(db.orm, { userId: process.userId, due: '2025-12-01T05:00:00Z' });
+    // Another connection holds the tasks table, so the work waits past the run's bound.
+    const locker = new Client({ connectionString: db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
+    const executionId = randomUUID();
+    const handle = await temporal.client.workflow.start('rescheduleRemainingTasks', {
+      taskQueue: temporal.taskQueue,
+      workflowId: `test-notify-${executionId}`,
+      args: [{ processName: process.name, trigger: 'manual', executionId }],
+    });
+    try {
+      const [timedOut] = await webhooksFor(process, 1);
+      expect(bodyOf(timedOut!)).toMatchObject({
+        type: 'run.timed_out',
+        execution: { execution_id: executionId, status: 'failed', error_message: 'timed out after 5 s' },
+      });
+    } finally {
+      await locker.query('COMMIT');
+      await locker.end();
+    }
+    await handle.result();
+    const [, recovered] = await webhooksFor(process, 2);
+    expect(bodyOf(recovered!)).toMatchObject({
+      type: 'run.recovered',
+      execution: { status: 'completed', trigger: 'rerun', rerun_of: executionId },
+    });
+    expect((await outbox(process)).map((r) => r.event)).toEqual(['timed_out', 'recovered']);
   });
 });
