@@ -1,11 +1,4 @@
-import { ChildWorkflowFailure, ParentClosePolicy, startChild } from '@temporalio/workflow';
-import {
-  defineSearchAttributeKey,
-  SearchAttributeType,
-  WorkflowExecutionAlreadyStartedError,
-} from '@temporalio/common';
-import { PROCESS_SEARCH_ATTRIBUTE } from '../platform/search-attributes';
-import { describeFailure, type ProcessRunInput, type ProcessRunOutcome } from './run-and-record';
+import { runChild, type ChildRunOutcome } from './child-runs';
 
 /** One time of a backfill: the instant its run is for, and that run's workflow id (temporal/ids.ts). */
 export interface BackfillTime {
@@ -22,19 +15,11 @@ export interface BackfillInput {
 }
 
 /** How one time went: its run completed, was skipped, failed, or could not start. */
-export type BackfilledTime = BackfillTime &
-  (
-    | { readonly status: 'completed' }
-    | { readonly status: 'skipped'; readonly outcome: ProcessRunOutcome }
-    | { readonly status: 'failed'; readonly reason: string }
-    | { readonly status: 'not-started'; readonly reason: string }
-  );
+export type BackfilledTime = BackfillTime & ChildRunOutcome;
 
 export interface BackfillResult {
   readonly times: readonly BackfilledTime[];
 }
-
-const PROCESS_KEY = defineSearchAttributeKey(PROCESS_SEARCH_ATTRIBUTE, SearchAttributeType.KEYWORD);
 
 /**
  * A backfill: runs each time in order, one after another, as a child workflow of the process's
@@ -50,30 +35,6 @@ export async function backfillTimes(input: BackfillInput): Promise<BackfillResul
 }
 
 async function runTime(input: BackfillInput, time: BackfillTime): Promise<BackfilledTime> {
-  const args: [ProcessRunInput] = [
-    { processName: input.processName, trigger: 'backfill', logicalTime: time.logicalTime },
-  ];
-  let child;
-  try {
-    child = await startChild(input.workflowType, {
-      workflowId: time.workflowId,
-      args,
-      typedSearchAttributes: [{ key: PROCESS_KEY, value: input.processName }],
-      memo: { process: input.processName },
-      // Terminating the backfill drops the times to come; the run in progress still finishes its day.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return { ...time, status: 'not-started', reason: `workflow ${time.workflowId} is already running` };
-  }
-  try {
-    const outcome = (await child.result()) as ProcessRunOutcome;
-    return 'skipped' in outcome && outcome.skipped === true
-      ? { ...time, status: 'skipped', outcome }
-      : { ...time, status: 'completed' };
-  } catch (err) {
-    if (!(err instanceof ChildWorkflowFailure)) throw err;
-    return { ...time, status: 'failed', reason: describeFailure(err) };
-  }
+  const run = { processName: input.processName, trigger: 'backfill', logicalTime: time.logicalTime } as const;
+  return { ...time, ...(await runChild(input.workflowType, time.workflowId, run)) };
 }
