@@ -107,8 +107,8 @@ export function createExecutionActivities(deps: ActivityDeps) {
 async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: string): Promise<void> {
   await orm.em.getConnection().execute(
     `INSERT INTO automated_process_executions
-       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id, rerun_of)
-     VALUES (?, ?, 'running', now(), ?, ?, ?, ?, ?)
+       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id, rerun_of, event_id)
+     VALUES (?, ?, 'running', now(), ?, ?, ?, ?, ?, ?)
      ON CONFLICT (execution_id) DO NOTHING`,
     [
       input.executionId,
@@ -118,6 +118,7 @@ async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: st
       input.workflowId,
       input.workflowRunId,
       input.rerunOf ?? null,
+      input.eventId ?? null,
     ],
   );
 }

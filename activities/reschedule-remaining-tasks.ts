@@ -20,6 +20,7 @@ import {
 import type { ActivityDeps } from './deps';
 import type { ProcessResult, RunContext } from './run-types';
 import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
+import { scopeOfRun } from './event-scope';
 import { pgArray } from './sql';
 
 export const RESCHEDULABLE_STATUSES = [TaskStatus.Pending, TaskStatus.InProgress] as const;
@@ -90,16 +91,19 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
      * Safe to retry: moved tasks no longer match, and counts come from the audit rows.
      */
     async rescheduleRemainingTasks(run: RunContext): Promise<ProcessResult> {
-      const config = failOnBadConfig(() => parseRescheduleConfig(run.processConfig));
-      const day = parseLocalDate(run.day);
+      const configured = failOnBadConfig(() => parseRescheduleConfig(run.processConfig));
+      // An event run moves only its event's users' tasks, to their zone's today when the event says it.
+      const scope = failOnBadConfig(() => scopeOfRun(run, configured.userIds));
+      const config = { ...configured, userIds: scope.userIds };
+      const day = parseLocalDate(scope.day);
       const plan = {
         executionId: run.executionId,
-        timezone: run.timezone,
-        day: run.day,
-        dayStart: new Date(startOfDay(run.timezone, day)).toISOString(),
+        timezone: scope.timezone,
+        day: scope.day,
+        dayStart: new Date(startOfDay(scope.timezone, day)).toISOString(),
         jalaliDay: formatJalaliDate(day),
         jalaliNextDay: formatJalaliDate(addDays(day, 1)),
-        segments: daySegments(run.timezone, day),
+        segments: daySegments(scope.timezone, day),
         config,
       };
       const ctx = Context.current();
@@ -141,13 +145,13 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
         // The audit table is the truth, whatever earlier attempts did before dying.
         progress = { ...progress, tasksRescheduled: await countMoved(orm, run.executionId) };
       }
-      const details = await sampleMoves(orm, run.executionId, run.timezone);
+      const details = await sampleMoves(orm, run.executionId, scope.timezone);
       return {
         success: true,
         tasks_found: progress.tasksFound,
         tasks_rescheduled: progress.tasksRescheduled,
         execution_time: formatIsoWithOffset(run.timezone, Date.parse(run.logicalTime)),
-        target_date: run.day,
+        target_date: scope.day,
         task_details: details,
         task_details_total: progress.tasksRescheduled,
         task_details_truncated: progress.tasksRescheduled > details.length,

@@ -5,7 +5,14 @@ import type { RunPolicy } from '../config/policy';
  * workflow bundle includes them.
  */
 /** 'rerun': a new run of an execution, for its logical time (by the API, or automatically after a failure). */
-export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun';
+export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun' | 'event';
+
+/** The event a run with trigger 'event' was started by (POST /events or the outbox table). */
+export interface RunEvent {
+  readonly id: string;
+  readonly name: string;
+  readonly data: Record<string, unknown>;
+}
 
 export interface BeginExecutionInput {
   readonly executionId: string;
@@ -17,6 +24,8 @@ export interface BeginExecutionInput {
   readonly workflowRunId: string;
   /** A rerun: the execution it reruns (automated_process_executions.rerun_of). */
   readonly rerunOf?: string;
+  /** Trigger 'event': the event's id (automated_process_executions.event_id). */
+  readonly eventId?: string;
 }
 
 /** Everything a process's activities need, fixed once per run so retries agree on "today". */
@@ -31,6 +40,8 @@ export interface RunContext {
   readonly processConfig: Record<string, unknown>;
   /** The process's retries, timeouts and reruns as the run started; absent in runs recorded before policies. */
   readonly policy?: RunPolicy;
+  /** Trigger 'event': the event that started the run; absent for every other run. */
+  readonly event?: RunEvent;
 }
 
 export type BeginExecutionOutcome =

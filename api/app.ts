@@ -10,6 +10,7 @@ import { ProcessView } from './schemas/process';
 import errorHandler from './plugins/error-handler';
 import auth from './plugins/auth';
 import openapi from './plugins/openapi';
+import eventRoutes from './routes/events';
 import healthRoutes from './routes/health';
 import processRoutes from './routes/processes';
 import runRoutes from './routes/runs';
@@ -44,5 +45,6 @@ export async function buildApp(deps: AppDeps, options: FastifyServerOptions = {}
   await app.register(healthRoutes);
   await app.register(processRoutes);
   await app.register(runRoutes);
+  await app.register(eventRoutes);
   return app;
 }

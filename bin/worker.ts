@@ -8,6 +8,7 @@ import { openServicesWhenReachable } from '../platform/services';
 import { syncProcessesAndSchedules } from '../temporal/reconcile';
 import { requireSetting } from '../platform/temporal';
 import { createProcessWorker } from '../worker/create-worker';
+import { followEvents } from '../worker/event-listener';
 import { FOLLOW_ROWS_INTERVAL_MS, followRows, rowTimes } from '../worker/follow-rows';
 import { startPendingDeliveries } from '../worker/notification-sweep';
 import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
@@ -57,9 +58,15 @@ async function run(): Promise<void> {
       logger,
       FOLLOW_ROWS_INTERVAL_MS,
     );
+    // The events outbox: NOTIFY brings each new row at once, a sweep any left (inserted while no worker ran).
+    const events = followEvents(
+      { orm: services.orm, client: services.client, registry: PROCESS_REGISTRY, taskQueue: config.taskQueue },
+      logger,
+    );
     try {
       await worker.run();
     } finally {
+      await events.stop();
       await stopRefreshing();
     }
     logger.info('Automated process worker stopped');

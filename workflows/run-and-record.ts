@@ -24,6 +24,7 @@ import type {
   BeginScheduledOutcome,
   ProcessResult,
   RunContext,
+  RunEvent,
   RunTriggerName,
 } from '../activities/run-types';
 import type { RunPolicy } from '../config/policy';
@@ -41,6 +42,8 @@ export interface ProcessRunInput {
   readonly executionId?: string;
   /** Trigger 'rerun': the execution this run reruns, for its logical time. */
   readonly rerunOf?: string;
+  /** Trigger 'event': the event that started the run, given to the work (RunContext.event). */
+  readonly event?: RunEvent;
 }
 
 /**
@@ -85,6 +88,12 @@ export const DAY_CLAIM_PATCH = 'one-run-per-local-day';
 export const POLICY_PATCH = 'policy-per-run';
 /** The type of the failure a run ends with when it passed its policy's timeouts.run_seconds. */
 export const RUN_TIMED_OUT = 'RunTimedOut';
+/**
+ * Runs started by an event (input.event, trigger 'event'): they wait while another run of the process
+ * is in progress rather than end skipped, and their work gets the event. Histories before it have no
+ * event in their input, so they never reach this marker.
+ */
+export const EVENT_PATCH = 'event-runs';
 
 /**
  * Opens the execution row, runs the process's work, and always closes the row: completed with
@@ -105,7 +114,11 @@ export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): P
     workflowId: info.workflowId,
     workflowRunId: info.runId,
     ...(input.rerunOf === undefined ? {} : { rerunOf: input.rerunOf }),
+    ...(input.event === undefined ? {} : { eventId: input.event.id }),
   };
+  if (input.event !== undefined && patched(EVENT_PATCH)) {
+    return runForEvent(begin, input.event, executionRows, openedAnswer, work);
+  }
   // Manual runs and reruns are an operator's choice (or the policy's, for the day a run failed): no day's claim.
   if (begin.trigger !== 'manual' && begin.trigger !== 'rerun' && patched(DAY_CLAIM_PATCH)) {
     return runForDays(begin, executionRows, openedAnswer, work);
@@ -182,6 +195,34 @@ async function runForDays(
   }
 }
 
+/**
+ * An event's run: never dropped because another run of the process is in progress; it waits for that
+ * one to end (as a scheduled run does), then runs with the event in its context.
+ */
+async function runForEvent(
+  begin: BeginExecutionInput,
+  event: RunEvent,
+  executionRows: ExecutionActivities,
+  openedAnswer: ExecutionOpenedAnswer,
+  work: ProcessWork,
+): Promise<ProcessRunOutcome> {
+  let waitMs = BUSY_WAIT_FIRST_MS;
+  for (;;) {
+    const opening = await opened(openedAnswer, executionRows.beginExecution(begin));
+    if (opening.kind === 'started') {
+      openedAnswer.opened({ status: 'started', executionId: opening.run.executionId, runId: workflowInfo().runId });
+      return settled(await runAndClose({ ...opening.run, event }, begin, executionRows, work));
+    }
+    log.info('Event run waits: another run of this process is in progress', {
+      process: begin.processName,
+      eventId: event.id,
+      runningExecutionId: opening.runningExecutionId,
+    });
+    await sleep(waitMs);
+    waitMs = Math.min(waitMs * 2, BUSY_WAIT_MAX_MS);
+  }
+}
+
 type Settled = { readonly result: ProcessResult } | { readonly error: unknown };
 
 /**
@@ -224,7 +265,7 @@ async function runAndClose(
       executionId: opening.run.executionId,
     });
     // A running workflow keeps the policy it started with; a changed one applies from the next run.
-    failed = { ...opening.run, policy };
+    failed = { ...opening.run, policy, ...(run.event === undefined ? {} : { event: run.event }) };
     last = await workAndClose(failed, policy, executionRows, work);
   }
   return last;

@@ -28,6 +28,9 @@ export const ExecutionView = Type.Object(
     rerun_of: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
       description: 'A rerun (trigger rerun): the execution it reruns, for the same logical time; else null',
     }),
+    event_id: Type.Union([Type.String(), Type.Null()], {
+      description: 'A run started by an event (trigger event): the event id (POST /events, or the outbox); else null',
+    }),
   },
   { $id: 'Execution' },
 );

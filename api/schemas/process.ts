@@ -3,6 +3,7 @@ import { ScheduleSchema } from '../../config/schedule';
 import { NullableTimestamp, ProcessName, Timestamp } from './common';
 import type { ProcessPolicy } from '../../config/policy';
 import { ExecutionView } from './execution';
+import { EventName } from './events';
 import { PolicyBody } from './policy';
 
 /** The one schedule schema (config/schedule.ts): what the environment's defaults and the rows are checked by. */
@@ -11,6 +12,20 @@ export const ScheduleBody = ScheduleSchema;
 export const ConfigBody = Type.Record(Type.String(), Type.Unknown(), {
   description: "The implementation's process_config; unknown keys are refused",
 });
+
+/** What an event-based process runs on: an event name, and equality on fields of the event's data. */
+export const EventBinding = Type.Object(
+  {
+    name: EventName,
+    filter: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Unknown(), {
+        description: 'Runs only for events whose data has each of these fields equal to the value given',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EventBinding = Static<typeof EventBinding>;
 
 export const CreateProcessBody = Type.Object(
   {
@@ -25,6 +40,14 @@ export const CreateProcessBody = Type.Object(
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean({ default: true })),
     policy: Type.Optional(PolicyBody),
+    trigger_type: Type.Optional(
+      Type.Union([Type.Literal('time_based'), Type.Literal('manual'), Type.Literal('event_based')], {
+        description:
+          'event_based: no schedule, runs for each event matching `event` (POST /events, the outbox); ' +
+          'otherwise as the schedule says (time_based with one, manual without)',
+      }),
+    ),
+    event: Type.Optional(EventBinding),
   },
   { additionalProperties: false },
 );
@@ -50,6 +73,9 @@ export const ProcessView = Type.Object(
     description: Type.Union([Type.String(), Type.Null()]),
     implementation: Type.String(),
     trigger_type: Type.String(),
+    event: Type.Union([EventBinding, Type.Null()], {
+      description: 'An event-based process: the events it runs on; else null',
+    }),
     schedule: Type.Union([
       ScheduleBody,
       Type.Null(),

@@ -1,6 +1,6 @@
 import type { ScheduleDescription } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AutomatedProcessExecution } from '../../db/entities';
+import { AutomatedProcessExecution, TriggerType } from '../../db/entities';
 import type { CatalogEntry } from '../../processes/catalog';
 import { maskedPolicy, storedPolicy } from '../../config/policy';
 import { processZone } from '../../config/schedule';
@@ -36,6 +36,7 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     description: process.description ?? null,
     implementation: entry.implementation,
     trigger_type: process.triggerType,
+    event: eventBindingOf(entry),
     schedule: schedule instanceof Error ? storedObject(process.scheduleConfig) : schedule,
     schedule_error: schedule instanceof Error ? schedule.message : null,
     config: process.processConfig ?? {},
@@ -95,4 +96,12 @@ async function runCounts(em: EntityManager, processId: string): Promise<RunCount
     nominalTimes: { skipped: Number(row?.skipped ?? 0), missed: Number(row?.missed ?? 0) },
     otherScheduler: { count_7d: Number(row?.other_7d ?? 0), last: row?.other_last ?? null },
   };
+}
+
+/** The registration's event binding, for an event-based process. */
+function eventBindingOf(entry: CatalogEntry): ProcessView['event'] {
+  const name = entry.registration?.eventName;
+  if (entry.process.triggerType !== TriggerType.EventBased || !name) return null;
+  const filter = entry.registration?.eventFilter;
+  return filter ? { name, filter } : { name };
 }

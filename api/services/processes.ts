@@ -131,8 +131,16 @@ export function processService(deps: AppDeps) {
 
     async create(body: CreateProcessBody): Promise<ProcessView> {
       const definition = requireDefinition(deps.registry, body.implementation);
-      const scheduleConfig =
-        body.schedule === undefined ? defaultScheduleFor(definition, deps.config) : validSchedule(body.schedule);
+      const binding = validEventBinding(body);
+      const scheduleConfig = binding
+        ? null
+        : body.schedule === undefined
+          ? defaultScheduleFor(definition, deps.config)
+          : validSchedule(body.schedule);
+      if (body.trigger_type === 'time_based' && !scheduleConfig)
+        throw badRequest('body.schedule', 'is required for trigger_type time_based');
+      if (body.trigger_type === 'manual' && scheduleConfig)
+        throw badRequest('body.schedule', 'must be null for trigger_type manual');
       const processConfig = body.config ?? definition.defaultProcessConfig;
       validConfig(definition, processConfig);
       const policy = body.policy === undefined ? null : validPolicy(body.policy);
@@ -142,7 +150,7 @@ export function processService(deps: AppDeps) {
           processId: randomUUID(),
           name: body.name,
           description: body.description ?? null,
-          triggerType: scheduleConfig ? TriggerType.TimeBased : TriggerType.Manual,
+          triggerType: binding ? TriggerType.EventBased : scheduleConfig ? TriggerType.TimeBased : TriggerType.Manual,
           scheduleConfig,
           processConfig,
           isEnabled: body.enabled ?? true,
@@ -159,6 +167,8 @@ export function processService(deps: AppDeps) {
           implementation: definition.name,
           displayName: body.name,
           policy,
+          eventName: binding?.name ?? null,
+          eventFilter: binding?.filter ?? null,
         });
         await em.flush();
         touchTemporal();
@@ -267,6 +277,22 @@ function requireDefinition(registry: readonly ProcessDefinition[], implementatio
     throw badRequest('body.implementation', `must be one of: ${registry.map((d) => d.name).join(', ')}`);
   }
   return definition;
+}
+
+/**
+ * An event-based process's binding: trigger_type event_based and an event go together, and such a
+ * process has no schedule (its runs come from events).
+ */
+function validEventBinding(body: CreateProcessBody): { name: string; filter?: Record<string, unknown> } | null {
+  if (body.trigger_type !== 'event_based') {
+    if (body.event !== undefined) throw badRequest('body.event', 'is only for trigger_type event_based');
+    return null;
+  }
+  if (body.event === undefined) throw badRequest('body.event', 'is required for trigger_type event_based');
+  if (body.schedule !== undefined && body.schedule !== null) {
+    throw badRequest('body.schedule', 'must be absent or null for trigger_type event_based (events run it)');
+  }
+  return body.event;
 }
 
 /** The body's schedule, by the one schedule schema; null (manual only) stays null. */

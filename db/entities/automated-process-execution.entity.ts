@@ -20,6 +20,8 @@ export class AutomatedProcessExecution {
   workflowRunId?: string | null;
   /** The execution this run reruns (same process and logical time). */
   rerunOf?: string | null;
+  /** Trigger 'event': the event (automated_process_events.event_id) that started the run. */
+  eventId?: string | null;
 }
 
 export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcessExecution>({
@@ -44,5 +46,6 @@ export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcess
     workflowId: { type: 'string', length: 255, nullable: true },
     workflowRunId: { type: 'string', length: 255, nullable: true },
     rerunOf: { type: 'uuid', nullable: true },
+    eventId: { type: 'text', nullable: true },
   },
 });

@@ -33,4 +33,6 @@ export enum RunTrigger {
   Backfill = 'backfill',
   /** A new run of a failed (or any) execution, for its logical time: rerun_of names it. */
   Rerun = 'rerun',
+  /** Started by an event (POST /events or the automated_process_events outbox): event_id names it. */
+  Event = 'event',
 }

@@ -7,7 +7,7 @@ import type { ProcessPolicy } from '../../config/policy';
  * renamed to free its name, because its execution history refers to it.
  */
 export class ProcessRegistration {
-  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy';
+  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy' | 'eventName' | 'eventFilter';
   processId!: string;
   implementation!: string;
   /** The name the process had when it was deleted; shown with its history. */
@@ -17,6 +17,9 @@ export class ProcessRegistration {
   apiPauseNote?: string | null;
   /** The process's failure policy as set through the API (config/policy.ts); null: the defaults. */
   policy?: ProcessPolicy | null;
+  /** An event-based process: the event name that runs it, and equality on its data fields (null: any). */
+  eventName?: string | null;
+  eventFilter?: Record<string, unknown> | null;
 }
 
 export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
@@ -29,5 +32,7 @@ export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
     deletedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     apiPauseNote: { type: 'text', nullable: true },
     policy: { type: 'json', columnType: 'jsonb', nullable: true },
+    eventName: { type: 'text', nullable: true },
+    eventFilter: { type: 'json', columnType: 'jsonb', nullable: true },
   },
 });
