@@ -34,9 +34,11 @@ const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
  * when a workflow change ships a patch, and keep the older files. v4 (DAY_CLAIM_PATCH) added the
  * scheduled and backfilled scenarios only; the manual ones' path did not change, so stay at v3. v5
  * (POLICY_PATCH) records the scheduled ones again, under the patch, and manual runs under a policy: a
- * success, a run that times out, and one rerun automatically after its failure.
+ * success, a run that times out, and one rerun automatically after its failure. v6 (EVENT_PATCH) records
+ * runs started by an event: one at once, and one that waited for a run in progress.
  */
 const VERSION = 'v5';
+const EVENT_VERSION = 'v6';
 const MANUAL_VERSION = 'v3';
 const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
 /** [workflow type, process name] */
@@ -185,6 +187,24 @@ async function main(): Promise<number> {
       await setProcessConfig(RESCHEDULE[1], '{"scenario": "fail-once"}');
       await recordV5('reschedule-rerun', 'opened');
       await setPolicy(RESCHEDULE[1], null);
+      await setProcessConfig(RESCHEDULE[1], '{}');
+      // v6: runs started by an event, as temporal/events.ts starts them (EVENT_PATCH).
+      const startEvent = (name: string) => {
+        const event = { id: `evt-${name}`, name: 'user.day_started', data: { user_id: randomUUID() } };
+        const args: [ProcessRunInput] = [
+          { processName: RESCHEDULE[1], trigger: 'event', logicalTime: LOGICAL_TIME, executionId: randomUUID(), event },
+        ];
+        return client.workflow.start(RESCHEDULE[0], { taskQueue, workflowId: `history-event-${randomUUID()}`, args });
+      };
+      await save(`${EVENT_VERSION}-reschedule-event`, await startEvent('now'));
+      // A manual run in progress: the event's run waits for it (a timer), then runs.
+      await setProcessConfig(RESCHEDULE[1], '{"scenario": "hold"}');
+      held = hold();
+      await startManual('holding-event', RESCHEDULE, 'opened');
+      const waitingEvent = await startEvent('waited');
+      while (!(await waitingEvent.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes)) await pause(200);
+      releaseHeld();
+      await save(`${EVENT_VERSION}-reschedule-event-waited`, waitingEvent);
       await setProcessConfig(RESCHEDULE[1], '{}');
     });
   } finally {

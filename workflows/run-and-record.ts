@@ -195,6 +195,10 @@ async function runForDays(
   }
 }
 
+/** An event run looks again sooner than a scheduled one: events come in bursts of short runs. */
+const EVENT_WAIT_FIRST_MS = 1_000;
+const EVENT_WAIT_MAX_MS = 30_000;
+
 /**
  * An event's run: never dropped because another run of the process is in progress; it waits for that
  * one to end (as a scheduled run does), then runs with the event in its context.
@@ -206,7 +210,7 @@ async function runForEvent(
   openedAnswer: ExecutionOpenedAnswer,
   work: ProcessWork,
 ): Promise<ProcessRunOutcome> {
-  let waitMs = BUSY_WAIT_FIRST_MS;
+  let waitMs = EVENT_WAIT_FIRST_MS;
   for (;;) {
     const opening = await opened(openedAnswer, executionRows.beginExecution(begin));
     if (opening.kind === 'started') {
@@ -219,7 +223,7 @@ async function runForEvent(
       runningExecutionId: opening.runningExecutionId,
     });
     await sleep(waitMs);
-    waitMs = Math.min(waitMs * 2, BUSY_WAIT_MAX_MS);
+    waitMs = Math.min(waitMs * 2, EVENT_WAIT_MAX_MS);
   }
 }
 
