@@ -132,11 +132,13 @@ export function processService(deps: AppDeps) {
     async create(body: CreateProcessBody): Promise<ProcessView> {
       const definition = requireDefinition(deps.registry, body.implementation);
       const binding = validEventBinding(body);
-      const scheduleConfig = binding
-        ? null
-        : body.schedule === undefined
-          ? defaultScheduleFor(definition, deps.config)
-          : validSchedule(body.schedule);
+      // Runs only when triggered (by an event, or by hand): no schedule unless the body gives one.
+      const scheduleConfig =
+        binding || (body.trigger_type === 'manual' && body.schedule === undefined)
+          ? null
+          : body.schedule === undefined
+            ? defaultScheduleFor(definition, deps.config)
+            : validSchedule(body.schedule);
       if (body.trigger_type === 'time_based' && !scheduleConfig)
         throw badRequest('body.schedule', 'is required for trigger_type time_based');
       if (body.trigger_type === 'manual' && scheduleConfig)

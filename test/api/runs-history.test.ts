@@ -205,6 +205,7 @@ describe('GET /executions/:id', () => {
       workflow_run_id: `run-${id}`,
       web_ui_url: `${api.config.temporalUiUrl}/namespaces/default/workflows/${encodeURIComponent(`process:test-${id}`)}/run-${id}/history`,
       rerun_of: null,
+      event_id: null,
     });
     expect((await get(`/executions/${old}`)).json()).toMatchObject({
       execution_id: old,

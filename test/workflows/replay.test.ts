@@ -5,7 +5,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { executionOpenedUpdate } from '../../workflows/execution-opened';
 import { ONE_NAME_PATCH } from '../../workflows/reschedule-remaining-tasks';
-import { DAY_CLAIM_PATCH, LOCAL_RECORDS_PATCH, POLICY_PATCH } from '../../workflows/run-and-record';
+import { DAY_CLAIM_PATCH, EVENT_PATCH, LOCAL_RECORDS_PATCH, POLICY_PATCH } from '../../workflows/run-and-record';
 
 /** Histories of real runs, recorded by `npm run histories:record`; every workflow change must replay them. */
 const HISTORY_DIR = path.join(__dirname, '../histories');
@@ -39,6 +39,8 @@ const V4_COORDINATOR = 'v4-backfill';
 const V5_COORDINATOR = 'v5-backfill';
 const V5_MANUAL = ['reschedule-rerun', 'reschedule-success', 'reschedule-timed-out'];
 const COORDINATORS = [V4_COORDINATOR, V5_COORDINATOR];
+/** v6: runs started by an event (EVENT_PATCH), one at once and one that waited for a run in progress. */
+const V6_EVENT = ['reschedule-event', 'reschedule-event-waited'];
 /** Scheduled (or backfilled) runs, which claim their day (DAY_CLAIM_PATCH), in v4 and v5. */
 const isScheduled = (workflowId: string) =>
   V4_SCHEDULED.some((s) => workflowId === `v4-${s}` || workflowId === `v5-${s}`);
@@ -56,6 +58,8 @@ it('has recorded histories of a success, a failure, a retried activity and a ski
     // v5: under the run's policy: the scheduled ones again, a success, a run timed out, an automatic rerun.
     V5_COORDINATOR,
     ...[...V4_SCHEDULED, ...V5_MANUAL].sort().map((s) => `v5-${s}`),
+    // v6: runs started by an event, at once and after waiting for a manual run.
+    ...V6_EVENT.map((s) => `v6-${s}`),
   ]);
 });
 
@@ -237,7 +241,7 @@ it("v5 runs apply the run's policy behind its patch marker: the work's retries a
     failedRows: 1,
   });
   // Before the patch: no marker, no timer on the run, the fixed options.
-  for (const shape of shapes.filter((x) => !x.workflowId.startsWith('v5-'))) {
+  for (const shape of shapes.filter((x) => !/^v[56]-/.test(x.workflowId))) {
     expect(shape).toMatchObject({ policyPatch: false, runTimers: [] });
     for (const options of shape.work) expect(options).toEqual([5, '1800s', '60s']);
   }
@@ -267,4 +271,28 @@ it('catches an incompatible change to the workflow code', async () => {
       .sort(),
   ).toEqual(histories.map((h) => h.workflowId).sort());
   expect(new Set(results.map((r) => r.error?.name))).toEqual(new Set(['DeterminismViolationError']));
+});
+
+it('v6 event runs wait for a run in progress behind their patch marker, and run under the policy; no other run has the marker', () => {
+  const shapes = histories.map(({ workflowId, history }) => ({
+    workflowId,
+    eventPatch: patchIds(history).includes(EVENT_PATCH),
+    policyPatch: patchIds(history).includes(POLICY_PATCH),
+    opened: localActivities(history).filter((t) => t === 'beginExecution').length,
+    waited: timerDurations(history).includes('1s'),
+  }));
+  expect(
+    shapes
+      .filter((x) => x.eventPatch)
+      .map((x) => x.workflowId)
+      .sort(),
+  ).toEqual(V6_EVENT.map((s) => `v6-${s}`).sort());
+  expect(shapes.find((x) => x.workflowId === 'v6-reschedule-event')).toMatchObject({
+    policyPatch: true,
+    opened: 1,
+    waited: false,
+  });
+  const waited = shapes.find((x) => x.workflowId === 'v6-reschedule-event-waited')!;
+  expect(waited).toMatchObject({ policyPatch: true, waited: true });
+  expect(waited.opened).toBeGreaterThanOrEqual(2);
 });
