@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { createRescheduleActivities } from '../../activities/reschedule-remaining-tasks';
+import type { RunContext } from '../../activities/run-types';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { silentLogger } from '../../platform/logger';
 import { followEvents, type EventFollower } from '../../worker/event-listener';
 import { sql } from '../helpers/database';
 import { insertTask, USER_A, USER_B } from '../helpers/fixtures';
+import { holdingActivity } from '../helpers/holding-activity';
 import { eventually, startWorker, type RunningWorker } from '../helpers/temporal';
 import { AUTH, buildTestApi, type TestApi } from './helpers';
 
@@ -146,6 +149,34 @@ describe('POST /events', () => {
     expect(matching.json()).toMatchObject({ runs: [{ process: 'reschedule_for_user_b' }] });
     await useWorker();
     await completedRun(matching.json<{ event_id: string }>().event_id);
+  });
+
+  it('an event run waits while another run of its process is in progress, then runs: never skipped', async () => {
+    const hold = holdingActivity();
+    const real = createRescheduleActivities({ orm: api.db.orm, batchSize: 500 });
+    let calls = 0;
+    worker = await startWorker(api.temporal, api.db.orm, {
+      rescheduleRemainingTasks: (run: RunContext) =>
+        ++calls === 1 ? hold.activity(run) : real.rescheduleRemainingTasks(run),
+    });
+    const first = `evt-first-${randomUUID()}`;
+    const second = `evt-second-${randomUUID()}`;
+    expect((await post('/events', { name: DAY_STARTED, id: first, data: { user_id: USER_B } })).statusCode).toBe(202);
+    await hold.running;
+    expect((await post('/events', { name: DAY_STARTED, id: second, data: { user_id: USER_B } })).statusCode).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Still waiting: no row of its own yet (and none skipped), its workflow running.
+    expect(await eventExecutions(second)).toEqual([]);
+    const [run] = await sql<{ workflow_id: string }>(
+      api.db.orm,
+      'SELECT workflow_id FROM automated_process_event_runs WHERE event_id = ?',
+      [second],
+    );
+    const described = await api.temporal.client.workflow.getHandle(run!.workflow_id).describe();
+    expect(described.status.name).toBe('RUNNING');
+    hold.release();
+    await completedRun(first);
+    await completedRun(second);
   });
 
   it.each([
