@@ -19,6 +19,8 @@ export interface ExecutionViewData {
   readonly web_ui_url: string | null;
   /** The execution this one reran (trigger 'rerun'), or null. */
   readonly rerun_of: string | null;
+  /** The upstream execution whose ending started this one (trigger 'chain'), or null. */
+  readonly caused_by: string | null;
 }
 
 export type LinkSettings = Pick<SharedConfig, 'temporalUiUrl' | 'temporalNamespace'>;
@@ -47,5 +49,6 @@ export function executionView(
     workflow_run_id: row.workflowRunId ?? null,
     web_ui_url: row.workflowId ? workflowUiUrl(config, row.workflowId, row.workflowRunId) : null,
     rerun_of: row.rerunOf ?? null,
+    caused_by: row.causedBy ?? null,
   };
 }

@@ -4,8 +4,11 @@ import type { RunPolicy } from '../config/policy';
  * Shapes that cross the workflow/activity boundary. Kept free of Node imports because the
  * workflow bundle includes them.
  */
-/** 'rerun': a new run of an execution, for its logical time (by the API, or automatically after a failure). */
-export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun';
+/**
+ * 'rerun': a new run of an execution, for its logical time (by the API, or automatically after a failure).
+ * 'chain': started by the end of an upstream process's run (its `after`), for the upstream's logical time.
+ */
+export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun' | 'chain';
 
 export interface BeginExecutionInput {
   readonly executionId: string;
@@ -17,6 +20,8 @@ export interface BeginExecutionInput {
   readonly workflowRunId: string;
   /** A rerun: the execution it reruns (automated_process_executions.rerun_of). */
   readonly rerunOf?: string;
+  /** A chained run: the upstream execution whose ending started it (automated_process_executions.caused_by). */
+  readonly causedBy?: string;
 }
 
 /** Everything a process's activities need, fixed once per run so retries agree on "today". */

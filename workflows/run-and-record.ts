@@ -41,6 +41,8 @@ export interface ProcessRunInput {
   readonly executionId?: string;
   /** Trigger 'rerun': the execution this run reruns, for its logical time. */
   readonly rerunOf?: string;
+  /** Trigger 'chain': the upstream execution whose ending started this run. */
+  readonly causedBy?: string;
 }
 
 /**
@@ -83,6 +85,7 @@ export const DAY_CLAIM_PATCH = 'one-run-per-local-day';
  * automatic reruns; from it on, the run's policy (RunContext.policy, as the run started) sets all three.
  */
 export const POLICY_PATCH = 'policy-per-run';
+const UNCLAIMED_TRIGGERS: readonly RunTriggerName[] = ['manual', 'rerun', 'chain'];
 /** The type of the failure a run ends with when it passed its policy's timeouts.run_seconds. */
 export const RUN_TIMED_OUT = 'RunTimedOut';
 
@@ -105,9 +108,11 @@ export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): P
     workflowId: info.workflowId,
     workflowRunId: info.runId,
     ...(input.rerunOf === undefined ? {} : { rerunOf: input.rerunOf }),
+    ...(input.causedBy === undefined ? {} : { causedBy: input.causedBy }),
   };
-  // Manual runs and reruns are an operator's choice (or the policy's, for the day a run failed): no day's claim.
-  if (begin.trigger !== 'manual' && begin.trigger !== 'rerun' && patched(DAY_CLAIM_PATCH)) {
+  // Manual runs, reruns and chained runs are an operator's choice (or the policy's, for the day a run
+  // failed; or another run's ending): no day's claim. Older histories have none of 'chain'.
+  if (!UNCLAIMED_TRIGGERS.includes(begin.trigger) && patched(DAY_CLAIM_PATCH)) {
     return runForDays(begin, executionRows, openedAnswer, work);
   }
   const opening: BeginExecutionOutcome = await opened(openedAnswer, executionRows.beginExecution(begin));

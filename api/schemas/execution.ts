@@ -28,6 +28,22 @@ export const ExecutionView = Type.Object(
     rerun_of: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
       description: 'A rerun (trigger rerun): the execution it reruns, for the same logical time; else null',
     }),
+    caused_by: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'A chained run (trigger chain): the upstream execution whose ending started it; else null',
+    }),
+    caused: Type.Optional(
+      Type.Array(
+        Type.Object({
+          process: Type.String(),
+          execution_id: Type.String({ format: 'uuid' }),
+          started: Type.Boolean({ description: "false while queued (the worker's 30-second pass starts it)" }),
+        }),
+        {
+          description:
+            "GET /executions/:id: the chained runs this execution's ending started (their caused_by is this one)",
+        },
+      ),
+    ),
   },
   { $id: 'Execution' },
 );

@@ -3,6 +3,7 @@ import { ScheduleSchema } from '../../config/schedule';
 import { NullableTimestamp, ProcessName, Timestamp } from './common';
 import type { ProcessPolicy } from '../../config/policy';
 import { ExecutionView } from './execution';
+import { AfterBody, RequiresBody } from './chains';
 import { PolicyBody } from './policy';
 
 /** The one schedule schema (config/schedule.ts): what the environment's defaults and the rows are checked by. */
@@ -25,6 +26,8 @@ export const CreateProcessBody = Type.Object(
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean({ default: true })),
     policy: Type.Optional(PolicyBody),
+    after: Type.Optional(AfterBody),
+    requires: Type.Optional(RequiresBody),
   },
   { additionalProperties: false },
 );
@@ -39,6 +42,8 @@ export const UpdateProcessBody = Type.Object(
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean()),
     policy: Type.Optional(PolicyBody),
+    after: Type.Optional(AfterBody),
+    requires: Type.Optional(RequiresBody),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -66,6 +71,8 @@ export const ProcessView = Type.Object(
       ...PolicyBody,
       description: 'The effective failure policy, every key filled in; secrets shown as "***"',
     }),
+    after: AfterBody,
+    requires: RequiresBody,
     enabled: Type.Boolean(),
     paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),
     pause_note: Type.Union([Type.String(), Type.Null()]),

@@ -20,6 +20,8 @@ export class AutomatedProcessExecution {
   workflowRunId?: string | null;
   /** The execution this run reruns (same process and logical time). */
   rerunOf?: string | null;
+  /** A chained run (trigger 'chain'): the upstream execution whose ending started it. */
+  causedBy?: string | null;
 }
 
 export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcessExecution>({
@@ -44,5 +46,6 @@ export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcess
     workflowId: { type: 'string', length: 255, nullable: true },
     workflowRunId: { type: 'string', length: 255, nullable: true },
     rerunOf: { type: 'uuid', nullable: true },
+    causedBy: { type: 'uuid', nullable: true },
   },
 });

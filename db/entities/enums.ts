@@ -33,4 +33,6 @@ export enum RunTrigger {
   Backfill = 'backfill',
   /** A new run of a failed (or any) execution, for its logical time: rerun_of names it. */
   Rerun = 'rerun',
+  /** Started by the end of another process's run (its `after`): caused_by names that run. */
+  Chain = 'chain',
 }

@@ -1,4 +1,5 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import type { ChainAfter, ChainRequirement } from '../../config/chains';
 import type { ProcessPolicy } from '../../config/policy';
 
 /**
@@ -7,7 +8,7 @@ import type { ProcessPolicy } from '../../config/policy';
  * renamed to free its name, because its execution history refers to it.
  */
 export class ProcessRegistration {
-  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy';
+  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy' | 'after' | 'requires';
   processId!: string;
   implementation!: string;
   /** The name the process had when it was deleted; shown with its history. */
@@ -17,6 +18,10 @@ export class ProcessRegistration {
   apiPauseNote?: string | null;
   /** The process's failure policy as set through the API (config/policy.ts); null: the defaults. */
   policy?: ProcessPolicy | null;
+  /** The runs this process follows (config/chains.ts); null: none. */
+  after?: ChainAfter[] | null;
+  /** What must have completed for a scheduled run's local day (config/chains.ts); null: nothing. */
+  requires?: ChainRequirement[] | null;
 }
 
 export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
@@ -29,5 +34,7 @@ export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
     deletedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
     apiPauseNote: { type: 'text', nullable: true },
     policy: { type: 'json', columnType: 'jsonb', nullable: true },
+    after: { type: 'json', columnType: 'jsonb', nullable: true, fieldName: 'chain_after' },
+    requires: { type: 'json', columnType: 'jsonb', nullable: true, fieldName: 'chain_requires' },
   },
 });

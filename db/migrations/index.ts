@@ -11,6 +11,7 @@ import { Migration20261202000000OwnIndexes } from './Migration20261202000000OwnI
 import { Migration20261202010000ProcessPolicies } from './Migration20261202010000ProcessPolicies';
 import { Migration20261202020000Reruns } from './Migration20261202020000Reruns';
 import { Migration20261202030000Notifications } from './Migration20261202030000Notifications';
+import { Migration20261202050000Chains } from './Migration20261202050000Chains';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202010000ProcessPolicies', class: Migration20261202010000ProcessPolicies },
   { name: 'Migration20261202020000Reruns', class: Migration20261202020000Reruns },
   { name: 'Migration20261202030000Notifications', class: Migration20261202030000Notifications },
+  { name: 'Migration20261202050000Chains', class: Migration20261202050000Chains },
 ];
