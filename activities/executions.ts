@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ExecutionStatus } from '../db/entities';
 import type { Orm } from '../db/orm';
 import { queueChainStarts, type ChainStart } from './chains/queue';
+import { checkRequirements, type RequirementsCheck } from './chains/requirements';
 import { pendingChainStarts, startChained } from './chains/start';
 import type { ActivityDeps } from './deps';
 import { createNotifier, queueSafely, type Notifier } from './notifications/notifier';
@@ -91,6 +92,11 @@ export function createExecutionActivities(deps: ActivityDeps) {
     },
 
     ...scheduledRuns,
+
+    /** A scheduled run's `requires`, for its local day (the workflow waits while any is unmet). */
+    async checkRunRequirements(input: { requires: readonly string[]; day: string }): Promise<RequirementsCheck> {
+      return checkRequirements(orm.em.fork(), input, defaultTimezone);
+    },
 
     async completeExecution(executionId: string, result: ProcessResult): Promise<void> {
       await finish(notifier, deps, executionId, ExecutionStatus.Completed, result, null);

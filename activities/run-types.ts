@@ -36,6 +36,8 @@ export interface RunContext {
   readonly processConfig: Record<string, unknown>;
   /** The process's retries, timeouts and reruns as the run started; absent in runs recorded before policies. */
   readonly policy?: RunPolicy;
+  /** `requires`: processes that must have completed for `day` before a scheduled run's work; absent: none. */
+  readonly requires?: readonly string[];
 }
 
 export type BeginExecutionOutcome =

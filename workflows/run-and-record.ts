@@ -28,6 +28,7 @@ import type {
 } from '../activities/run-types';
 import type { RunPolicy } from '../config/policy';
 import { answerExecutionOpened, type ExecutionOpenedAnswer } from './execution-opened';
+import { requirementsMet } from './requirements';
 import { workActivityOptions } from './work-activity-options';
 
 /** What a schedule (or a manual start) passes to every process workflow. */
@@ -86,6 +87,11 @@ export const DAY_CLAIM_PATCH = 'one-run-per-local-day';
  */
 export const POLICY_PATCH = 'policy-per-run';
 const UNCLAIMED_TRIGGERS: readonly RunTriggerName[] = ['manual', 'rerun', 'chain'];
+/**
+ * Scheduled and backfilled runs recorded before this patch never waited for their process's
+ * `requires`; from it on, one whose RunContext names requirements waits for them (requirements.ts).
+ */
+export const CHAINS_PATCH = 'chains-and-requirements';
 /** The type of the failure a run ends with when it passed its policy's timeouts.run_seconds. */
 export const RUN_TIMED_OUT = 'RunTimedOut';
 
@@ -202,7 +208,8 @@ async function runAndClose(
   work: ProcessWork,
 ): Promise<Settled> {
   const policy = patched(POLICY_PATCH) ? run.policy : undefined;
-  let last = await workAndClose(run, policy, executionRows, work);
+  const requirements = begin.trigger === 'schedule' || begin.trigger === 'backfill';
+  let last = await workAndClose(run, policy, executionRows, work, requirements);
   if (!policy) return last;
   const { max_runs: maxRuns, delay_minutes: delayMinutes } = policy.rerun_failed;
   let failed = run;
@@ -240,11 +247,16 @@ async function workAndClose(
   policy: RunPolicy | undefined,
   executionRows: ExecutionActivities,
   work: ProcessWork,
+  requirements = false,
 ): Promise<Settled> {
   const options = workActivityOptions(policy);
   try {
+    const waits = requirements && policy && run.requires?.length && patched(CHAINS_PATCH);
     const result = policy
-      ? await withinRunTimeout(policy.timeouts.run_seconds, () => work(run, options))
+      ? await withinRunTimeout(policy.timeouts.run_seconds, async () => {
+          if (waits) await requirementsMet(run, policy.timeouts.run_seconds, executionRows);
+          return work(run, options);
+        })
       : await work(run, options);
     await executionRows.completeExecution(run.executionId, result);
     return { result };
