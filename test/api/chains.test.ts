@@ -80,11 +80,11 @@ async function runToEnd(name: string): Promise<Row> {
 
 describe('after: a chained process runs when its upstream ends that way, naming it', () => {
   it.each([
-    ['completed', '', 'completed'],
-    ['failed', FAILING, 'failed'],
-    ['any', '', 'completed'],
-    ['any', FAILING, 'failed'],
-  ] as const)('on %s, after an upstream %s that %s', async (on, upstreamPrefix, ending) => {
+    ['completed', 'completed', ''],
+    ['failed', 'failed', FAILING],
+    ['any', 'completed', ''],
+    ['any', 'failed', FAILING],
+  ] as const)('on %s: runs after an upstream run that %s', async (on, ending, upstreamPrefix) => {
     const upstream = await createProcess(`${upstreamPrefix}up_`);
     const downstream = await createProcess('down_', { after: [{ process: upstream, on }] });
     const shown = await send('GET', `/processes/${downstream}`);
