@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Orm } from '../db/orm';
+import type { ChainSettings } from './chains/start';
 import type { NotificationSettings } from './notifications/settings';
 
 /** What the worker injects into every activity factory. */
@@ -15,4 +16,6 @@ export interface ActivityDeps {
   readonly now?: () => number;
   /** How notifications are started and sent; absent: rows are queued and the worker's pass starts them. */
   readonly notifications?: NotificationSettings;
+  /** Where chained runs start (the worker's task queue and registry); absent: no process is chained. */
+  readonly chains?: ChainSettings;
 }

@@ -21,6 +21,8 @@ export interface ExecutionViewData {
   readonly rerun_of: string | null;
   /** The event that started this one (trigger 'event'), or null. */
   readonly event_id: string | null;
+  /** The upstream execution whose ending started this one (trigger 'chain'), or null. */
+  readonly caused_by: string | null;
 }
 
 export type LinkSettings = Pick<SharedConfig, 'temporalUiUrl' | 'temporalNamespace'>;
@@ -50,5 +52,6 @@ export function executionView(
     web_ui_url: row.workflowId ? workflowUiUrl(config, row.workflowId, row.workflowRunId) : null,
     rerun_of: row.rerunOf ?? null,
     event_id: row.eventId ?? null,
+    caused_by: row.causedBy ?? null,
   };
 }

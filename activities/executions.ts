@@ -1,6 +1,10 @@
+import { log } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ExecutionStatus } from '../db/entities';
 import type { Orm } from '../db/orm';
+import { queueChainStarts, type ChainStart } from './chains/queue';
+import { checkRequirements, type RequirementsCheck } from './chains/requirements';
+import { pendingChainStarts, startChained } from './chains/start';
 import type { ActivityDeps } from './deps';
 import { createNotifier, queueSafely, type Notifier } from './notifications/notifier';
 import { enqueueRunEvents } from './notifications/run-events';
@@ -89,8 +93,14 @@ export function createExecutionActivities(deps: ActivityDeps) {
 
     ...scheduledRuns,
 
+    /** A scheduled run's `requires`, for its local day (the workflow waits while any is unmet). */
+    async checkRunRequirements(input: { requires: readonly string[]; day: string }): Promise<RequirementsCheck> {
+      return checkRequirements(orm.em.fork(), input, defaultTimezone);
+    },
+
     async completeExecution(executionId: string, result: ProcessResult): Promise<void> {
-      await finish(notifier, executionId, ExecutionStatus.Completed, result, null);
+      await finish(notifier, deps, executionId, ExecutionStatus.Completed, result, null);
+      await startChainedRuns(deps, executionId);
     },
 
     /**
@@ -99,7 +109,8 @@ export function createExecutionActivities(deps: ActivityDeps) {
      */
     async failExecution(executionId: string, errorMessage: string, outcome: FailedOutcome = 'failed'): Promise<void> {
       // As Behflow leaves a failed run: result NULL, the error in error_message alone.
-      await finish(notifier, executionId, ExecutionStatus.Failed, null, errorMessage, outcome);
+      await finish(notifier, deps, executionId, ExecutionStatus.Failed, null, errorMessage, outcome);
+      await startChainedRuns(deps, executionId);
     },
   };
 }
@@ -107,8 +118,9 @@ export function createExecutionActivities(deps: ActivityDeps) {
 async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: string): Promise<void> {
   await orm.em.getConnection().execute(
     `INSERT INTO automated_process_executions
-       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id, rerun_of, event_id)
-     VALUES (?, ?, 'running', now(), ?, ?, ?, ?, ?, ?)
+       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id, rerun_of,
+        event_id, caused_by)
+     VALUES (?, ?, 'running', now(), ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (execution_id) DO NOTHING`,
     [
       input.executionId,
@@ -119,6 +131,7 @@ async function insertRunning(orm: Orm, input: BeginExecutionInput, processId: st
       input.workflowRunId,
       input.rerunOf ?? null,
       input.eventId ?? null,
+      input.causedBy ?? null,
     ],
   );
 }
@@ -132,6 +145,7 @@ export type FailedOutcome = 'failed' | 'timed_out';
  */
 async function finish(
   notifier: Notifier,
+  { chains }: Pick<ActivityDeps, 'chains'>,
   executionId: string,
   status: ExecutionStatus,
   result: ProcessResult | null,
@@ -161,8 +175,40 @@ async function finish(
           }),
         )
       : [];
+    // Outside the notifications' savepoint: a chained run's start must commit with the closing, or neither.
+    if (processId && chains) {
+      const ending = status === ExecutionStatus.Completed ? 'completed' : 'failed';
+      await queueChainStarts(em, chains.taskQueue, { executionId, processId, ending });
+    }
     return { value: undefined, queued };
   });
+}
+
+/**
+ * After the closing committed: starts the chained runs it queued, and any an earlier attempt of
+ * this activity queued but died before starting. One that fails to start now stays queued: the
+ * worker's 30-second pass (worker/chain-sweep.ts) starts it.
+ */
+async function startChainedRuns(deps: ActivityDeps, upstreamExecutionId: string): Promise<void> {
+  const { chains, temporal, orm } = deps;
+  if (!chains || !temporal) return;
+  let pending: ChainStart[];
+  try {
+    pending = await pendingChainStarts(orm, { upstreamExecutionId });
+  } catch (err) {
+    log.warn("Chained runs not read; the worker's pass will start them", { error: String(err) });
+    return;
+  }
+  for (const start of pending) {
+    try {
+      await startChained(orm, temporal, chains, start);
+    } catch (err) {
+      log.warn("Chained run queued; the worker's pass will start it", {
+        workflowId: start.workflow_id,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
 }
 
 const WORKFLOW_ENDINGS: Record<string, string> = {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { knownTimeZone } from '../config/parse';
 import { InvalidProcessConfigError } from '../config/process-config';
 import { parseSchedule, processZone, TIME_ZONE_RULE, type Schedule } from '../config/schedule';
+import { storedRequires } from '../config/chains';
 import { storedPolicy, runPolicyOf, type ProcessPolicy } from '../config/policy';
 import { AutomatedProcess, ProcessRegistration, TriggerType } from '../db/entities';
 import { formatLocalDate, localDateAt } from '../time';
@@ -15,6 +16,8 @@ export interface ProcessOfRun {
   readonly schedule: Schedule | null;
   readonly timezone: string;
   readonly policy: ProcessPolicy;
+  /** The processes a scheduled run requires to have completed for its local day (`requires`). */
+  readonly requires: readonly string[];
 }
 
 /**
@@ -29,24 +32,25 @@ export async function loadProcess(em: EntityManager, name: string, defaultTimezo
   }
   const registration = await em.findOne(ProcessRegistration, { processId: process.processId });
   const policy = storedPolicy(registration?.policy);
+  const requires = storedRequires(registration?.requires).map((r) => r.process);
   if (process.scheduleConfig && process.triggerType === TriggerType.TimeBased) {
     const schedule = failOnBadConfig(() =>
       parseSchedule(process.scheduleConfig, 'schedule_config', { ignoreUnknownKeys: true }),
     );
-    return { process, schedule, timezone: schedule.timezone, policy };
+    return { process, schedule, timezone: schedule.timezone, policy, requires };
   }
   // Runs only when triggered: a zone is all its row needs, and Behflow's rows may hold just that.
   const timezone = processZone(process.scheduleConfig, defaultTimezone);
   failOnBadConfig(() => {
     if (!knownTimeZone(timezone)) throw new InvalidProcessConfigError('schedule_config.timezone', TIME_ZONE_RULE);
   });
-  return { process, schedule: null, timezone, policy };
+  return { process, schedule: null, timezone, policy, requires };
 }
 
 /** What the process's activities get, fixed once per run so retries agree on "today". */
 export function runContext(
   input: Pick<BeginExecutionInput, 'executionId' | 'logicalTime'>,
-  { process, timezone, policy }: ProcessOfRun,
+  { process, timezone, policy, requires }: ProcessOfRun,
 ): RunContext {
   return {
     executionId: input.executionId,
@@ -57,5 +61,7 @@ export function runContext(
     day: formatLocalDate(localDateAt(timezone, Date.parse(input.logicalTime))),
     processConfig: process.processConfig ?? {},
     policy: runPolicyOf(policy),
+    // Only when there are any: runs of processes without requirements record what they did before.
+    ...(requires.length > 0 ? { requires } : {}),
   };
 }

@@ -4,8 +4,12 @@ import type { RunPolicy } from '../config/policy';
  * Shapes that cross the workflow/activity boundary. Kept free of Node imports because the
  * workflow bundle includes them.
  */
-/** 'rerun': a new run of an execution, for its logical time (by the API, or automatically after a failure). */
-export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun' | 'event';
+/**
+ * 'rerun': a new run of an execution, for its logical time (by the API, or automatically after a failure).
+ * 'event': started by an event (POST /events or the outbox table).
+ * 'chain': started by the end of an upstream process's run (its `after`), for the upstream's logical time.
+ */
+export type RunTriggerName = 'schedule' | 'manual' | 'backfill' | 'rerun' | 'event' | 'chain';
 
 /** The event a run with trigger 'event' was started by (POST /events or the outbox table). */
 export interface RunEvent {
@@ -26,6 +30,8 @@ export interface BeginExecutionInput {
   readonly rerunOf?: string;
   /** Trigger 'event': the event's id (automated_process_executions.event_id). */
   readonly eventId?: string;
+  /** A chained run: the upstream execution whose ending started it (automated_process_executions.caused_by). */
+  readonly causedBy?: string;
 }
 
 /** Everything a process's activities need, fixed once per run so retries agree on "today". */
@@ -42,6 +48,8 @@ export interface RunContext {
   readonly policy?: RunPolicy;
   /** Trigger 'event': the event that started the run; absent for every other run. */
   readonly event?: RunEvent;
+  /** `requires`: processes that must have completed for `day` before a scheduled run's work; absent: none. */
+  readonly requires?: readonly string[];
 }
 
 export type BeginExecutionOutcome =

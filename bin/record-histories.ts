@@ -12,7 +12,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createArchiveActivities } from '../activities/archive-completed-tasks';
 import { createRescheduleActivities } from '../activities/reschedule-remaining-tasks';
-import { createRegisteredActivities } from '../worker/create-worker';
+import { chainSettings, createRegisteredActivities } from '../worker/create-worker';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import type { RunContext } from '../activities/run-types';
 import { loadProcess } from '../activities/process-of-run';
@@ -40,6 +40,8 @@ const OUT_DIR = path.join(__dirname, '..', 'test', 'histories');
 const VERSION = 'v5';
 const EVENT_VERSION = 'v6';
 const MANUAL_VERSION = 'v3';
+/** v6 (CHAINS_PATCH): a chained run (trigger 'chain', caused_by), and a scheduled run that waited for its `requires`. */
+const CHAIN_VERSION = 'v6';
 const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
 /** [workflow type, process name] */
 const RESCHEDULE = ['rescheduleRemainingTasks', 'reschedule_remaining_tasks'] as const;
@@ -59,7 +61,7 @@ async function main(): Promise<number> {
     await ensureProcessRows(orm, PROCESS_REGISTRY, config, silentLogger);
     const client = new Client({ connection });
     const taskQueue = `record-histories-${randomUUID().slice(0, 8)}`;
-    const deps = { orm, temporal: client, batchSize: 2 };
+    const deps = { orm, temporal: client, batchSize: 2, chains: chainSettings(PROCESS_REGISTRY, taskQueue) };
     const real = { ...createRescheduleActivities(deps), ...createArchiveActivities(deps) };
     let attempts = 0;
     let failOnce = 0;
@@ -206,6 +208,42 @@ async function main(): Promise<number> {
       releaseHeld();
       await save(`${EVENT_VERSION}-reschedule-event-waited`, waitingEvent);
       await setProcessConfig(RESCHEDULE[1], '{}');
+      // v6: archive chained after reschedule; the chained run's own history.
+      const setChains = (name: string, column: 'chain_after' | 'chain_requires', value: object | null) =>
+        sql.execute(
+          `UPDATE automated_process_registrations SET ${column} = ?::jsonb
+            WHERE process_id = (SELECT process_id FROM automated_processes WHERE name = ?)`,
+          [value === null ? null : JSON.stringify(value), name],
+        );
+      await setChains(ARCHIVE[1], 'chain_after', [{ process: RESCHEDULE[1], on: 'completed' }]);
+      const upstream = await startManual('chain-upstream', RESCHEDULE, 'opened');
+      await upstream.result();
+      const [upstreamRow] = await sql.execute<{ execution_id: string }[]>(
+        'SELECT execution_id FROM automated_process_executions WHERE workflow_id = ?',
+        [upstream.workflowId],
+      );
+      if (!upstreamRow) throw new Error('the chain upstream left no row');
+      await setChains(ARCHIVE[1], 'chain_after', null);
+      const chainedId = `${taskQueue}:${ARCHIVE[1]}-chain-${upstreamRow.execution_id}`;
+      const chained = client.workflow.getHandle(chainedId);
+      while (!(await chained.describe().catch(() => undefined))) await pause(200);
+      await save(`${CHAIN_VERSION}-chain-run`, chained);
+      // A scheduled run that requires archive for its day: it waits (a timer), archive runs for today, it goes.
+      await setChains(RESCHEDULE[1], 'chain_requires', [{ process: ARCHIVE[1], same_local_day: true }]);
+      await sql.execute(`DELETE FROM automated_process_nominal_times WHERE workflow_id LIKE 'history-%'`);
+      const requiring = await startScheduled(today);
+      while (!(await requiring.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes)) await pause(200);
+      const archiveToday = {
+        processName: ARCHIVE[1],
+        workflowType: ARCHIVE[0],
+        taskQueue,
+        ids: { workflowId: `history-archive-today-${randomUUID()}`, executionId: randomUUID() },
+        logicalTime: today,
+      };
+      await startManualRun(client, archiveToday, new AbortController().signal);
+      await client.workflow.getHandle(archiveToday.ids.workflowId).result();
+      await save(`${CHAIN_VERSION}-chain-requirement-waited`, requiring);
+      await setChains(RESCHEDULE[1], 'chain_requires', null);
     });
   } finally {
     await nativeConnection.close();

@@ -7,9 +7,10 @@ import { createLogger } from '../platform/logger';
 import { openServicesWhenReachable } from '../platform/services';
 import { syncProcessesAndSchedules } from '../temporal/reconcile';
 import { requireSetting } from '../platform/temporal';
-import { createProcessWorker } from '../worker/create-worker';
+import { chainSettings, createProcessWorker } from '../worker/create-worker';
 import { followEvents } from '../worker/event-listener';
 import { FOLLOW_ROWS_INTERVAL_MS, followRows, rowTimes } from '../worker/follow-rows';
+import { startPendingChains } from '../worker/chain-sweep';
 import { startPendingDeliveries } from '../worker/notification-sweep';
 import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
 
@@ -53,6 +54,7 @@ async function run(): Promise<void> {
       // The outbox's safety net first: a failing reconcile must not hold notifications back.
       async () => {
         await startPendingDeliveries(services, config.taskQueue, logger);
+        await startPendingChains(services, chainSettings(PROCESS_REGISTRY, config.taskQueue), logger);
         await followRows(services, config, logger, seen);
       },
       logger,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createExecutionActivities } from '../activities/executions';
+import type { ChainSettings } from '../activities/chains/start';
 import type { ActivityDeps } from '../activities/deps';
 import { createNotificationActivities } from '../activities/notifications/deliver';
 import type { NotificationSettings } from '../activities/notifications/settings';
@@ -50,6 +51,7 @@ export function createProcessWorker(options: ProcessWorkerOptions): Promise<Work
         batchSize: options.batchSize,
         defaultTimezone: options.defaultTimezone,
         notifications: options.notifications && { ...options.notifications, taskQueue: options.taskQueue },
+        chains: chainSettings(registry, options.taskQueue),
       }),
       ...options.activities,
     },
@@ -80,6 +82,14 @@ export function createRegisteredActivities(registry: readonly ProcessDefinition[
     }
   }
   return activities;
+}
+
+/** Chained runs start on the worker's task queue, as the workflow of the downstream's implementation. */
+export function chainSettings(registry: readonly ProcessDefinition[], taskQueue: string): ChainSettings {
+  return {
+    taskQueue,
+    workflowTypeOf: (implementation) => registry.find((d) => d.name === implementation)?.workflow.type,
+  };
 }
 
 function defaultWorkflows(

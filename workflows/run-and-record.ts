@@ -29,6 +29,7 @@ import type {
 } from '../activities/run-types';
 import type { RunPolicy } from '../config/policy';
 import { answerExecutionOpened, type ExecutionOpenedAnswer } from './execution-opened';
+import { requirementsMet } from './requirements';
 import { workActivityOptions } from './work-activity-options';
 
 /** What a schedule (or a manual start) passes to every process workflow. */
@@ -44,6 +45,8 @@ export interface ProcessRunInput {
   readonly rerunOf?: string;
   /** Trigger 'event': the event that started the run, given to the work (RunContext.event). */
   readonly event?: RunEvent;
+  /** Trigger 'chain': the upstream execution whose ending started this run. */
+  readonly causedBy?: string;
 }
 
 /**
@@ -86,6 +89,12 @@ export const DAY_CLAIM_PATCH = 'one-run-per-local-day';
  * automatic reruns; from it on, the run's policy (RunContext.policy, as the run started) sets all three.
  */
 export const POLICY_PATCH = 'policy-per-run';
+const UNCLAIMED_TRIGGERS: readonly RunTriggerName[] = ['manual', 'rerun', 'chain'];
+/**
+ * Scheduled and backfilled runs recorded before this patch never waited for their process's
+ * `requires`; from it on, one whose RunContext names requirements waits for them (requirements.ts).
+ */
+export const CHAINS_PATCH = 'chains-and-requirements';
 /** The type of the failure a run ends with when it passed its policy's timeouts.run_seconds. */
 export const RUN_TIMED_OUT = 'RunTimedOut';
 /**
@@ -115,12 +124,14 @@ export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): P
     workflowRunId: info.runId,
     ...(input.rerunOf === undefined ? {} : { rerunOf: input.rerunOf }),
     ...(input.event === undefined ? {} : { eventId: input.event.id }),
+    ...(input.causedBy === undefined ? {} : { causedBy: input.causedBy }),
   };
   if (input.event !== undefined && patched(EVENT_PATCH)) {
     return runForEvent(begin, input.event, executionRows, openedAnswer, work);
   }
-  // Manual runs and reruns are an operator's choice (or the policy's, for the day a run failed): no day's claim.
-  if (begin.trigger !== 'manual' && begin.trigger !== 'rerun' && patched(DAY_CLAIM_PATCH)) {
+  // Manual runs, reruns and chained runs are an operator's choice (or the policy's, for the day a run
+  // failed; or another run's ending): no day's claim. Older histories have none of 'chain'.
+  if (!UNCLAIMED_TRIGGERS.includes(begin.trigger) && patched(DAY_CLAIM_PATCH)) {
     return runForDays(begin, executionRows, openedAnswer, work);
   }
   const opening: BeginExecutionOutcome = await opened(openedAnswer, executionRows.beginExecution(begin));
@@ -242,7 +253,8 @@ async function runAndClose(
   work: ProcessWork,
 ): Promise<Settled> {
   const policy = patched(POLICY_PATCH) ? run.policy : undefined;
-  let last = await workAndClose(run, policy, executionRows, work);
+  const requirements = begin.trigger === 'schedule' || begin.trigger === 'backfill';
+  let last = await workAndClose(run, policy, executionRows, work, requirements);
   if (!policy) return last;
   const { max_runs: maxRuns, delay_minutes: delayMinutes } = policy.rerun_failed;
   let failed = run;
@@ -280,11 +292,16 @@ async function workAndClose(
   policy: RunPolicy | undefined,
   executionRows: ExecutionActivities,
   work: ProcessWork,
+  requirements = false,
 ): Promise<Settled> {
   const options = workActivityOptions(policy);
   try {
+    const waits = requirements && policy && run.requires?.length && patched(CHAINS_PATCH);
     const result = policy
-      ? await withinRunTimeout(policy.timeouts.run_seconds, () => work(run, options))
+      ? await withinRunTimeout(policy.timeouts.run_seconds, async () => {
+          if (waits) await requirementsMet(run, policy.timeouts.run_seconds, executionRows);
+          return work(run, options);
+        })
       : await work(run, options);
     await executionRows.completeExecution(run.executionId, result);
     return { result };

@@ -31,6 +31,22 @@ export const ExecutionView = Type.Object(
     event_id: Type.Union([Type.String(), Type.Null()], {
       description: 'A run started by an event (trigger event): the event id (POST /events, or the outbox); else null',
     }),
+    caused_by: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
+      description: 'A chained run (trigger chain): the upstream execution whose ending started it; else null',
+    }),
+    caused: Type.Optional(
+      Type.Array(
+        Type.Object({
+          process: Type.String(),
+          execution_id: Type.String({ format: 'uuid' }),
+          started: Type.Boolean({ description: "false while queued (the worker's 30-second pass starts it)" }),
+        }),
+        {
+          description:
+            "GET /executions/:id: the chained runs this execution's ending started (their caused_by is this one)",
+        },
+      ),
+    ),
   },
   { $id: 'Execution' },
 );

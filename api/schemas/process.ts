@@ -4,6 +4,7 @@ import { NullableTimestamp, ProcessName, Timestamp } from './common';
 import type { ProcessPolicy } from '../../config/policy';
 import { ExecutionView } from './execution';
 import { EventName } from './events';
+import { AfterBody, RequiresBody } from './chains';
 import { PolicyBody } from './policy';
 
 /** The one schedule schema (config/schedule.ts): what the environment's defaults and the rows are checked by. */
@@ -48,6 +49,8 @@ export const CreateProcessBody = Type.Object(
       }),
     ),
     event: Type.Optional(EventBinding),
+    after: Type.Optional(AfterBody),
+    requires: Type.Optional(RequiresBody),
   },
   { additionalProperties: false },
 );
@@ -62,6 +65,8 @@ export const UpdateProcessBody = Type.Object(
     config: Type.Optional(ConfigBody),
     enabled: Type.Optional(Type.Boolean()),
     policy: Type.Optional(PolicyBody),
+    after: Type.Optional(AfterBody),
+    requires: Type.Optional(RequiresBody),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -92,6 +97,8 @@ export const ProcessView = Type.Object(
       ...PolicyBody,
       description: 'The effective failure policy, every key filled in; secrets shown as "***"',
     }),
+    after: AfterBody,
+    requires: RequiresBody,
     enabled: Type.Boolean(),
     paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),
     pause_note: Type.Union([Type.String(), Type.Null()]),

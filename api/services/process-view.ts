@@ -2,6 +2,7 @@ import type { ScheduleDescription } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { AutomatedProcessExecution, TriggerType } from '../../db/entities';
 import type { CatalogEntry } from '../../processes/catalog';
+import { storedAfter, storedRequires } from '../../config/chains';
 import { maskedPolicy, storedPolicy } from '../../config/policy';
 import { processZone } from '../../config/schedule';
 import { scheduleIdFor } from '../../temporal/ids';
@@ -41,6 +42,8 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     schedule_error: schedule instanceof Error ? schedule.message : null,
     config: process.processConfig ?? {},
     policy: maskedPolicy(storedPolicy(entry.registration?.policy)),
+    after: storedAfter(entry.registration?.after),
+    requires: storedRequires(entry.registration?.requires),
     enabled: process.isEnabled,
     paused: described?.state.paused ?? !process.isEnabled,
     pause_note: described?.state.paused ? (described.state.note ?? null) : null,

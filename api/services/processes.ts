@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  chainCycle,
+  parseAfter,
+  parseRequires,
+  storedAfter,
+  type ChainAfter,
+  type ChainRequirement,
+} from '../../config/chains';
 import { parsePolicy, storedPolicy, type ProcessPolicy } from '../../config/policy';
 import { InvalidProcessConfigError } from '../../config/process-config';
 import { parseSchedule, type Schedule } from '../../config/schedule';
@@ -146,8 +154,12 @@ export function processService(deps: AppDeps) {
       const processConfig = body.config ?? definition.defaultProcessConfig;
       validConfig(definition, processConfig);
       const policy = body.policy === undefined ? null : validPolicy(body.policy);
+      const after = body.after === undefined ? null : validChain(() => parseAfter(body.after, 'body.after'));
+      const requires =
+        body.requires === undefined ? null : validChain(() => parseRequires(body.requires, 'body.requires'));
       await write(body.name, async (em, touchTemporal) => {
         if (await em.count(AutomatedProcess, { name: body.name })) throw nameTaken(body.name);
+        await checkChains(em, body.name, after, requires);
         const process = em.create(AutomatedProcess, {
           processId: randomUUID(),
           name: body.name,
@@ -171,6 +183,8 @@ export function processService(deps: AppDeps) {
           policy,
           eventName: binding?.name ?? null,
           eventFilter: binding?.filter ?? null,
+          after: after?.length ? after : null,
+          requires: requires?.length ? requires : null,
         });
         await em.flush();
         touchTemporal();
@@ -206,6 +220,15 @@ export function processService(deps: AppDeps) {
         if (body.policy !== undefined) {
           registration = registrationOf(em, entry);
           registration.policy = validPolicy(body.policy, storedPolicy(registration.policy));
+        }
+        if (body.after !== undefined || body.requires !== undefined) {
+          registration = registrationOf(em, entry);
+          const after = body.after === undefined ? null : validChain(() => parseAfter(body.after, 'body.after'));
+          const requires =
+            body.requires === undefined ? null : validChain(() => parseRequires(body.requires, 'body.requires'));
+          await checkChains(em, name, after, requires);
+          if (after) registration.after = after.length ? after : null;
+          if (requires) registration.requires = requires.length ? requires : null;
         }
         const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
         if (body.enabled !== undefined) process.isEnabled = body.enabled;
@@ -316,6 +339,57 @@ function validPolicy(policy: unknown, base?: ProcessPolicy): ProcessPolicy {
     if (err instanceof InvalidProcessConfigError) throw badRequest(err.field, err.rule);
     throw err;
   }
+}
+
+function validChain<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof InvalidProcessConfigError) throw badRequest(err.field, err.rule);
+    throw err;
+  }
+}
+
+/**
+ * The processes `after` and `requires` name exist (live), and the `after` edges, with this process's
+ * new ones, make no cycle: "a → b → a" would run each after the other for ever. The rows are locked
+ * (FOR SHARE is enough against a concurrent write adding the closing edge: both write the same
+ * registrations' table, and each write takes the shared schedules lock and its own row).
+ */
+async function checkChains(
+  em: EntityManager,
+  name: string,
+  after: readonly ChainAfter[] | null,
+  requires: readonly ChainRequirement[] | null,
+): Promise<void> {
+  if (!after && !requires) return;
+  // Chains are rare and few: every live process's edges, read at once.
+  await em.execute('LOCK TABLE automated_process_registrations IN SHARE ROW EXCLUSIVE MODE');
+  const rows = await em.execute<{ name: string; chain_after: unknown }[]>(
+    `SELECT p.name, r.chain_after FROM automated_processes p
+       LEFT JOIN automated_process_registrations r USING (process_id)
+      WHERE r.deleted_at IS NULL`,
+  );
+  const live = new Set(rows.map((r) => r.name));
+  live.add(name);
+  const check = (entries: readonly { readonly process: string }[], field: string) =>
+    entries.forEach((entry, i) => {
+      if (!live.has(entry.process)) throw badRequest(`${field}[${i}].process`, `names no process: "${entry.process}"`);
+    });
+  if (after) check(after, 'body.after');
+  if (requires) {
+    check(requires, 'body.requires');
+    const itself = requires.findIndex((r) => r.process === name);
+    if (itself >= 0) throw badRequest(`body.requires[${itself}].process`, 'names the process itself');
+  }
+  if (!after) return;
+  const upstreams = new Map(rows.map((r) => [r.name, storedAfter(r.chain_after).map((a) => a.process)]));
+  upstreams.set(
+    name,
+    after.map((a) => a.process),
+  );
+  const cycle = chainCycle(name, (n) => upstreams.get(n) ?? []);
+  if (cycle) throw badRequest('body.after', `makes a cycle: ${cycle.join(' → ')}`);
 }
 
 function validConfig(definition: ProcessDefinition, config: unknown): void {

@@ -22,6 +22,8 @@ export class AutomatedProcessExecution {
   rerunOf?: string | null;
   /** Trigger 'event': the event (automated_process_events.event_id) that started the run. */
   eventId?: string | null;
+  /** A chained run (trigger 'chain'): the upstream execution whose ending started it. */
+  causedBy?: string | null;
 }
 
 export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcessExecution>({
@@ -47,5 +49,6 @@ export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcess
     workflowRunId: { type: 'string', length: 255, nullable: true },
     rerunOf: { type: 'uuid', nullable: true },
     eventId: { type: 'text', nullable: true },
+    causedBy: { type: 'uuid', nullable: true },
   },
 });

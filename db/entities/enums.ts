@@ -35,4 +35,6 @@ export enum RunTrigger {
   Rerun = 'rerun',
   /** Started by an event (POST /events or the automated_process_events outbox): event_id names it. */
   Event = 'event',
+  /** Started by the end of another process's run (its `after`): caused_by names that run. */
+  Chain = 'chain',
 }

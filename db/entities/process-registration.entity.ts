@@ -1,4 +1,5 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import type { ChainAfter, ChainRequirement } from '../../config/chains';
 import type { ProcessPolicy } from '../../config/policy';
 
 /**
@@ -7,7 +8,7 @@ import type { ProcessPolicy } from '../../config/policy';
  * renamed to free its name, because its execution history refers to it.
  */
 export class ProcessRegistration {
-  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy' | 'eventName' | 'eventFilter';
+  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy' | 'eventName' | 'eventFilter' | 'after' | 'requires';
   processId!: string;
   implementation!: string;
   /** The name the process had when it was deleted; shown with its history. */
@@ -20,6 +21,10 @@ export class ProcessRegistration {
   /** An event-based process: the event name that runs it, and equality on its data fields (null: any). */
   eventName?: string | null;
   eventFilter?: Record<string, unknown> | null;
+  /** The runs this process follows (config/chains.ts); null: none. */
+  after?: ChainAfter[] | null;
+  /** What must have completed for a scheduled run's local day (config/chains.ts); null: nothing. */
+  requires?: ChainRequirement[] | null;
 }
 
 export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
@@ -34,5 +39,7 @@ export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
     policy: { type: 'json', columnType: 'jsonb', nullable: true },
     eventName: { type: 'text', nullable: true },
     eventFilter: { type: 'json', columnType: 'jsonb', nullable: true },
+    after: { type: 'json', columnType: 'jsonb', nullable: true, fieldName: 'chain_after' },
+    requires: { type: 'json', columnType: 'jsonb', nullable: true, fieldName: 'chain_requires' },
   },
 });

@@ -12,6 +12,7 @@ import { Migration20261202010000ProcessPolicies } from './Migration2026120201000
 import { Migration20261202020000Reruns } from './Migration20261202020000Reruns';
 import { Migration20261202030000Notifications } from './Migration20261202030000Notifications';
 import { Migration20261202040000Events } from './Migration20261202040000Events';
+import { Migration20261202050000Chains } from './Migration20261202050000Chains';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202020000Reruns', class: Migration20261202020000Reruns },
   { name: 'Migration20261202030000Notifications', class: Migration20261202030000Notifications },
   { name: 'Migration20261202040000Events', class: Migration20261202040000Events },
+  { name: 'Migration20261202050000Chains', class: Migration20261202050000Chains },
 ];

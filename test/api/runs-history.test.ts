@@ -206,6 +206,8 @@ describe('GET /executions/:id', () => {
       web_ui_url: `${api.config.temporalUiUrl}/namespaces/default/workflows/${encodeURIComponent(`process:test-${id}`)}/run-${id}/history`,
       rerun_of: null,
       event_id: null,
+      caused_by: null,
+      caused: [],
     });
     expect((await get(`/executions/${old}`)).json()).toMatchObject({
       execution_id: old,

@@ -63,6 +63,7 @@ describe('migrations on an empty database', () => {
       'Migration20261202020000Reruns',
       'Migration20261202030000Notifications',
       'Migration20261202040000Events',
+      'Migration20261202050000Chains',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -107,6 +108,7 @@ describe('migrations on an empty database', () => {
       'Migration20261202020000Reruns',
       'Migration20261202030000Notifications',
       'Migration20261202040000Events',
+      'Migration20261202050000Chains',
     ]);
     expect(await schemaCatalog(db.orm)).toEqual(before);
   });
@@ -118,12 +120,18 @@ describe('migrations on an empty database', () => {
 
 /** What our migrations add to each flavour of Behflow's database: additions only, all of them ours. */
 const OUR_TABLES =
-  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|notifications|events|event_runs)|behflow_processes_migrations)[.]/;
+  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|notifications|events|event_runs|chain_starts)|behflow_processes_migrations)[.]/;
 const OUR_INDEXES =
-  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running|notifications_pkey|events_pkey|event_runs_pkey)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications|events)|behflow_processes_)/;
-const OUR_EXECUTION_COLUMNS = ['trigger', 'logical_time', 'workflow_id', 'workflow_run_id', 'rerun_of', 'event_id'].map(
-  (column) => `column automated_process_executions.${column}`,
-);
+  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running|notifications_pkey|events_pkey|event_runs_pkey|chain_starts_pkey)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications|events|chain_starts)|behflow_processes_)/;
+const OUR_EXECUTION_COLUMNS = [
+  'trigger',
+  'logical_time',
+  'workflow_id',
+  'workflow_run_id',
+  'rerun_of',
+  'event_id',
+  'caused_by',
+].map((column) => `column automated_process_executions.${column}`);
 
 describe.each(BEHFLOW_FLAVOURS)('migrations on a Behflow database built by %s', (flavour) => {
   let db: TestDatabase;
@@ -157,6 +165,7 @@ describe.each(BEHFLOW_FLAVOURS)('migrations on a Behflow database built by %s', 
         workflow_run_id: null,
         rerun_of: null,
         event_id: null,
+        caused_by: null,
       })),
     );
 

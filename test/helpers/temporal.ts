@@ -9,7 +9,7 @@ import {
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { PROCESS_REGISTRY } from '../../processes/registry';
-import { createRegisteredActivities } from '../../worker/create-worker';
+import { chainSettings, createRegisteredActivities } from '../../worker/create-worker';
 import { registeredWorkflowsPath } from '../../worker/workflow-entry';
 import type { Orm } from '../../db/orm';
 import type { NotificationSettings } from '../../activities/notifications/settings';
@@ -109,6 +109,7 @@ export async function startWorker(
         temporal: temporal.client,
         batchSize,
         notifications: testNotificationSettings(temporal, notifications),
+        chains: chainSettings(PROCESS_REGISTRY, temporal.taskQueue),
       }),
       ...overrides,
     },

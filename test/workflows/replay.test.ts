@@ -5,7 +5,13 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { executionOpenedUpdate } from '../../workflows/execution-opened';
 import { ONE_NAME_PATCH } from '../../workflows/reschedule-remaining-tasks';
-import { DAY_CLAIM_PATCH, EVENT_PATCH, LOCAL_RECORDS_PATCH, POLICY_PATCH } from '../../workflows/run-and-record';
+import {
+  CHAINS_PATCH,
+  DAY_CLAIM_PATCH,
+  EVENT_PATCH,
+  LOCAL_RECORDS_PATCH,
+  POLICY_PATCH,
+} from '../../workflows/run-and-record';
 
 /** Histories of real runs, recorded by `npm run histories:record`; every workflow change must replay them. */
 const HISTORY_DIR = path.join(__dirname, '../histories');
@@ -41,9 +47,13 @@ const V5_MANUAL = ['reschedule-rerun', 'reschedule-success', 'reschedule-timed-o
 const COORDINATORS = [V4_COORDINATOR, V5_COORDINATOR];
 /** v6: runs started by an event (EVENT_PATCH), one at once and one that waited for a run in progress. */
 const V6_EVENT = ['reschedule-event', 'reschedule-event-waited'];
-/** Scheduled (or backfilled) runs, which claim their day (DAY_CLAIM_PATCH), in v4 and v5. */
+/** v6 (CHAINS_PATCH): a chained run (archive after reschedule), and a scheduled run that waited for its `requires`. */
+const V6_CHAIN_RUN = 'v6-chain-run';
+const V6_REQUIREMENT_WAITED = 'v6-chain-requirement-waited';
+/** Scheduled (or backfilled) runs, which claim their day (DAY_CLAIM_PATCH), in v4, v5 and v6. */
 const isScheduled = (workflowId: string) =>
-  V4_SCHEDULED.some((s) => workflowId === `v4-${s}` || workflowId === `v5-${s}`);
+  V4_SCHEDULED.some((s) => workflowId === `v4-${s}` || workflowId === `v5-${s}`) ||
+  workflowId === V6_REQUIREMENT_WAITED;
 
 it('has recorded histories of a success, a failure, a retried activity and a skipped overlap, for each version, and scheduled runs', () => {
   expect(histories.map((h) => h.workflowId).sort()).toEqual([
@@ -58,6 +68,9 @@ it('has recorded histories of a success, a failure, a retried activity and a ski
     // v5: under the run's policy: the scheduled ones again, a success, a run timed out, an automatic rerun.
     V5_COORDINATOR,
     ...[...V4_SCHEDULED, ...V5_MANUAL].sort().map((s) => `v5-${s}`),
+    // v6: a chained run; a scheduled run that waited for what it requires.
+    V6_REQUIREMENT_WAITED,
+    V6_CHAIN_RUN,
     // v6: runs started by an event, at once and after waiting for a manual run.
     ...V6_EVENT.map((s) => `v6-${s}`),
   ]);
@@ -129,7 +142,7 @@ function openedUpdates(history: unknown): string[] {
 it('v3 and later histories run the reschedule work as rescheduleRemainingTasks behind its patch marker, earlier ones under the old name', () => {
   const workActivity = (workflowId: string): string[] => {
     if (/-(skipped-overlap|not-started|day-covered)$/.test(workflowId) || COORDINATORS.includes(workflowId)) return [];
-    if (workflowId.includes('-archive-')) return ['archiveCompletedTasks'];
+    if (workflowId.includes('-archive-') || workflowId === V6_CHAIN_RUN) return ['archiveCompletedTasks'];
     // The failed run and its automatic rerun.
     if (workflowId === 'v5-reschedule-rerun') return ['rescheduleRemainingTasks', 'rescheduleRemainingTasks'];
     return [/^v[12]-/.test(workflowId) ? 'rescheduleOverdueTasks' : 'rescheduleRemainingTasks'];
@@ -253,6 +266,43 @@ it('the v5 timed-out run ends failed, "timed out after 5 s"', () => {
     workflowExecutionFailedEventAttributes?: { failure?: { message?: string } };
   };
   expect(last.workflowExecutionFailedEventAttributes?.failure?.message).toBe('timed out after 5 s');
+});
+
+interface StartedEvent {
+  workflowExecutionStartedEventAttributes?: { input?: { payloads?: { data?: string }[] } };
+}
+
+it('v6: a chained run starts with trigger chain and caused_by; a scheduled run waits for its requires behind the patch marker', () => {
+  const shapes = histories.map(({ workflowId, history }) => {
+    const started = events(history)[0] as StartedEvent;
+    const payload = started.workflowExecutionStartedEventAttributes?.input?.payloads?.[0]?.data;
+    const input = payload
+      ? (JSON.parse(Buffer.from(payload, 'base64').toString('utf8')) as Record<string, unknown>)
+      : {};
+    return {
+      workflowId,
+      chainsPatch: patchIds(history).includes(CHAINS_PATCH),
+      trigger: input.trigger,
+      causedBy: typeof input.causedBy === 'string',
+      checks: localActivities(history).filter((t) => t === 'checkRunRequirements').length,
+    };
+  });
+  const shape = (id: string) => shapes.find((x) => x.workflowId === id);
+  // Chained: no day's claim and no requirement wait (it is not scheduled), so no marker.
+  expect(shape(V6_CHAIN_RUN)).toEqual({
+    workflowId: V6_CHAIN_RUN,
+    chainsPatch: false,
+    trigger: 'chain',
+    causedBy: true,
+    checks: 0,
+  });
+  // Looked, found the requirement unmet, slept 2 s, looked again and ran.
+  expect(shape(V6_REQUIREMENT_WAITED)).toMatchObject({ chainsPatch: true, trigger: 'schedule', checks: 2 });
+  const waited = histories.find((h) => h.workflowId === V6_REQUIREMENT_WAITED)!;
+  expect(timerDurations(waited.history)).toEqual(['3600s', '2s']);
+  for (const other of shapes.filter((x) => !x.workflowId.startsWith('v6-'))) {
+    expect(other).toMatchObject({ chainsPatch: false, causedBy: false, checks: 0 });
+  }
 });
 
 it('replays every recorded history against the current workflow code', async () => {

@@ -29,7 +29,16 @@ export async function findExecutionView(
       WHERE e.execution_id = ?`,
     [executionId],
   );
-  return row ? rowToView(em, config, row, row.process_name) : undefined;
+  if (!row) return undefined;
+  const caused = await em.getConnection().execute<{ process: string; execution_id: string; started: boolean }[]>(
+    `SELECT ${PROCESS_NAME_SQL} AS process, c.execution_id, c.started_at IS NOT NULL AS started
+       FROM automated_process_chain_starts c
+       JOIN automated_processes p ON p.process_id = c.downstream_process_id
+       LEFT JOIN automated_process_registrations r ON r.process_id = c.downstream_process_id
+      WHERE c.upstream_execution_id = ? ORDER BY c.created_at, 1`,
+    [executionId],
+  );
+  return { ...rowToView(em, config, row, row.process_name), caused };
 }
 
 export async function getExecutionView(em: EntityManager, config: Config, executionId: string): Promise<ExecutionView> {
