@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { derivedUuid } from '../derived-uuid';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** A chained run to start: one per (downstream process, upstream execution), by its outbox row. */
@@ -19,9 +19,7 @@ export function chainIds(
   downstream: { readonly processId: string; readonly name: string },
   upstreamExecutionId: string,
 ): { readonly executionId: string; readonly workflowId: string } {
-  const hex = createHash('sha256').update(`chain|${downstream.processId}|${upstreamExecutionId}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  const executionId = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  const executionId = derivedUuid(`chain|${downstream.processId}|${upstreamExecutionId}`);
   return { executionId, workflowId: `${taskQueue}:${downstream.name}-chain-${upstreamExecutionId}` };
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { derivedUuid } from '../derived-uuid';
 
 /**
  * A delivery's id, derived from what it is about: the same event of the same subject (a run, a
@@ -6,9 +6,7 @@ import { createHash } from 'node:crypto';
  * Shaped as a UUID (version 8, "custom"), for the table's uuid key and receivers that expect one.
  */
 export function deliveryIdOf(processId: string, event: string, subject: string, channelIndex: number): string {
-  const hex = createHash('sha256').update(`${processId}|${event}|${subject}|${channelIndex}`).digest('hex');
-  const variant = ((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  return derivedUuid(`${processId}|${event}|${subject}|${channelIndex}`);
 }
 
 /** One delivery workflow per delivery: starting it twice (the enqueuing activity, the worker's pass) is harmless. */
