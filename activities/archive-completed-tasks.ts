@@ -32,8 +32,7 @@ export function createArchiveActivities({ orm, batchSize }: ActivityDeps) {
      */
     async archiveCompletedTasks(run: RunContext): Promise<ProcessResult> {
       const config = failOnBadConfig(() => parseArchiveConfig(run.processConfig));
-      // "More than N days ago" counts calendar days in the process zone.
-      const cutoff = new Date(startOfDay(run.timezone, addDays(parseLocalDate(run.day), -config.olderThanDays)));
+      const cutoff = archiveCutoff(run, config);
       const ctx = Context.current();
       let after = (ctx.info.heartbeatDetails as { after?: string | null } | undefined)?.after ?? null;
       for (;;) {
@@ -54,6 +53,23 @@ export function createArchiveActivities({ orm, batchSize }: ActivityDeps) {
   };
 }
 
+/** "More than N days ago" counts calendar days in the process zone: the start of the run's day minus N. */
+export function archiveCutoff(run: Pick<RunContext, 'timezone' | 'day'>, config: ArchiveConfig): Date {
+  return new Date(startOfDay(run.timezone, addDays(parseLocalDate(run.day), -config.olderThanDays)));
+}
+
+/**
+ * The tasks a run tags: the one predicate its batches and the preview use. Untyped tag parameters
+ * take the column's element type: text[], or create_all's varchar[].
+ */
+export function archivableFilter(cutoff: Date, config: ArchiveConfig): { sql: string; params: unknown[] } {
+  return {
+    sql: `status = 'completed' AND completed_at < ?::timestamptz
+    AND NOT (? = ANY(coalesce(tags, '{}')))${config.userIds ? ' AND user_id = ANY(?::uuid[])' : ''}`,
+    params: [cutoff.toISOString(), ARCHIVED_TAG, ...(config.userIds ? [pgArray(config.userIds)] : [])],
+  };
+}
+
 /** Tags the next batch after task id `after`; returns the last id it looked at (null: none left). */
 async function archiveBatch(
   orm: Orm,
@@ -63,10 +79,7 @@ async function archiveBatch(
   batchSize: number,
   after: string | null,
 ): Promise<{ last: string | null }> {
-  // Untyped tag parameters take the column's element type: text[], or create_all's varchar[].
-  const filter = `status = 'completed' AND completed_at < ?::timestamptz
-    AND NOT (? = ANY(coalesce(tags, '{}')))${config.userIds ? ' AND user_id = ANY(?::uuid[])' : ''}`;
-  const params: unknown[] = [cutoff.toISOString(), ARCHIVED_TAG, ...(config.userIds ? [pgArray(config.userIds)] : [])];
+  const { sql: filter, params } = archivableFilter(cutoff, config);
   const rows = await orm.em.getConnection().execute<{ last: string | null }[]>(
     `WITH batch AS (
        SELECT task_id FROM tasks WHERE ${filter} ${after ? 'AND task_id > ?::uuid' : ''}

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm';
+import type { Placement } from './admission';
 import { queueSafely, type Notifier } from './notifications/notifier';
 import { enqueueNotifications } from './notifications/outbox';
 import type { RunTriggerName } from './run-types';
@@ -114,7 +115,7 @@ export async function lastLedgeredBefore(orm: Orm, processId: string, beforeMs: 
  * index's unique violation, as opening a row does.
  */
 export async function claimDayAndOpen(
-  orm: Orm,
+  em: EntityManager,
   claim: {
     readonly processId: string;
     readonly executionId: string;
@@ -124,8 +125,12 @@ export async function claimDayAndOpen(
     readonly workflowId: string;
     readonly workflowRunId: string;
   },
-): Promise<'claimed' | 'taken'> {
-  await orm.em.getConnection().execute(
+  placement: Placement,
+): Promise<void> {
+  // Literals, not parameters: in INSERT … SELECT a parameter would be text, and the column is Behflow's enum.
+  const status = placement.status === 'running' ? `'running'` : `'pending'`;
+  const queuedAt = placement.status === 'pending' ? 'clock_timestamp()' : 'NULL';
+  await em.execute(
     `WITH claim AS (
        INSERT INTO automated_process_nominal_times
          (process_id, nominal_time, local_date, trigger, outcome, execution_id, workflow_id)
@@ -134,8 +139,9 @@ export async function claimDayAndOpen(
        RETURNING execution_id
      )
      INSERT INTO automated_process_executions
-       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id)
-     SELECT execution_id, ?, 'running', now(), ?, ?, ?, ? FROM claim
+       (execution_id, process_id, status, started_at, trigger, logical_time, workflow_id, workflow_run_id,
+        concurrency_key, concurrency_slot, queued_at, waiting_reason)
+     SELECT execution_id, ?, ${status}, clock_timestamp(), ?, ?, ?, ?, nullif(?::text, ''), ?::smallint, ${queuedAt}, ?::text FROM claim
      ON CONFLICT (execution_id) DO NOTHING`,
     [
       claim.processId,
@@ -149,8 +155,9 @@ export async function claimDayAndOpen(
       claim.nominalTime,
       claim.workflowId,
       claim.workflowRunId,
+      placement.key,
+      placement.status === 'running' ? placement.slot : null,
+      placement.status === 'pending' ? placement.reason : null,
     ],
   );
-  const holder = await dayClaim(orm, claim.processId, claim.localDate);
-  return holder?.executionId === claim.executionId ? 'claimed' : 'taken';
 }

@@ -10,6 +10,8 @@ export interface ActivityDeps {
   readonly temporal?: Client;
   /** Rows per UPDATE statement; each batch commits on its own. */
   readonly batchSize: number;
+  /** MAX_CONCURRENT_RUNS: runs in progress at once across every process; unset: the default (4). */
+  readonly maxConcurrentRuns?: number;
   /** "Today" for processes without a schedule (manual only): BEHFLOW_TIMEZONE. Defaults to UTC. */
   readonly defaultTimezone?: string;
   /** The clock deciding whether a scheduled run's day has ended; tests set it. */

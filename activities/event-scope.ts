@@ -17,7 +17,10 @@ export interface RunScope {
  * own user_ids, when it has them), and data.timezone's today at the run's logical time, when given.
  * Bad fields fail the run naming them (event.data.*), as a bad process_config does.
  */
-export function scopeOfRun(run: RunContext, configuredUserIds: readonly string[] | null): RunScope {
+export function scopeOfRun(
+  run: Pick<RunContext, 'timezone' | 'day' | 'logicalTime' | 'event'>,
+  configuredUserIds: readonly string[] | null,
+): RunScope {
   const data = run.event?.data;
   if (!data) return { timezone: run.timezone, day: run.day, userIds: configuredUserIds };
   const named = [

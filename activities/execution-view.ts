@@ -23,6 +23,10 @@ export interface ExecutionViewData {
   readonly event_id: string | null;
   /** The upstream execution whose ending started this one (trigger 'chain'), or null. */
   readonly caused_by: string | null;
+  /** A run held back by a concurrency limit: when it began to wait (null: it never did). */
+  readonly queued_at: string | null;
+  /** While it waits (status pending): why, e.g. the runs holding the slots; else null. */
+  readonly waiting_reason: string | null;
 }
 
 export type LinkSettings = Pick<SharedConfig, 'temporalUiUrl' | 'temporalNamespace'>;
@@ -53,5 +57,7 @@ export function executionView(
     rerun_of: row.rerunOf ?? null,
     event_id: row.eventId ?? null,
     caused_by: row.causedBy ?? null,
+    queued_at: iso(row.queuedAt),
+    waiting_reason: row.waitingReason ?? null,
   };
 }

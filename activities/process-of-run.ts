@@ -4,6 +4,7 @@ import { knownTimeZone } from '../config/parse';
 import { InvalidProcessConfigError } from '../config/process-config';
 import { parseSchedule, processZone, TIME_ZONE_RULE, type Schedule } from '../config/schedule';
 import { storedRequires } from '../config/chains';
+import { storedConcurrency, storedOverlap, type Overlap, type ProcessConcurrency } from '../config/concurrency';
 import { storedPolicy, runPolicyOf, type ProcessPolicy } from '../config/policy';
 import { AutomatedProcess, ProcessRegistration, TriggerType } from '../db/entities';
 import { formatLocalDate, localDateAt } from '../time';
@@ -18,6 +19,9 @@ export interface ProcessOfRun {
   readonly policy: ProcessPolicy;
   /** The processes a scheduled run requires to have completed for its local day (`requires`). */
   readonly requires: readonly string[];
+  /** How many of its runs may be in progress at once, and what one that finds them taken does. */
+  readonly concurrency: ProcessConcurrency;
+  readonly overlap: Overlap;
 }
 
 /**
@@ -33,18 +37,22 @@ export async function loadProcess(em: EntityManager, name: string, defaultTimezo
   const registration = await em.findOne(ProcessRegistration, { processId: process.processId });
   const policy = storedPolicy(registration?.policy);
   const requires = storedRequires(registration?.requires).map((r) => r.process);
+  const limits = {
+    concurrency: storedConcurrency(registration?.concurrency),
+    overlap: storedOverlap(registration?.overlap),
+  };
   if (process.scheduleConfig && process.triggerType === TriggerType.TimeBased) {
     const schedule = failOnBadConfig(() =>
       parseSchedule(process.scheduleConfig, 'schedule_config', { ignoreUnknownKeys: true }),
     );
-    return { process, schedule, timezone: schedule.timezone, policy, requires };
+    return { process, schedule, timezone: schedule.timezone, policy, requires, ...limits };
   }
   // Runs only when triggered: a zone is all its row needs, and Behflow's rows may hold just that.
   const timezone = processZone(process.scheduleConfig, defaultTimezone);
   failOnBadConfig(() => {
     if (!knownTimeZone(timezone)) throw new InvalidProcessConfigError('schedule_config.timezone', TIME_ZONE_RULE);
   });
-  return { process, schedule: null, timezone, policy, requires };
+  return { process, schedule: null, timezone, policy, requires, ...limits };
 }
 
 /** What the process's activities get, fixed once per run so retries agree on "today". */

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { TaskStatus } from '../db/entities';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from '../db/orm';
 import {
   InvalidProcessConfigError,
@@ -20,7 +21,7 @@ import {
 import type { ActivityDeps } from './deps';
 import type { ProcessResult, RunContext } from './run-types';
 import { failOnBadConfig, throwIfCancelled } from './activity-helpers';
-import { scopeOfRun } from './event-scope';
+import { scopeOfRun, type RunScope } from './event-scope';
 import { pgArray } from './sql';
 
 export const RESCHEDULABLE_STATUSES = [TaskStatus.Pending, TaskStatus.InProgress] as const;
@@ -84,6 +85,27 @@ export interface RescheduleProgress {
   readonly walk?: HeapWalk;
 }
 
+/** One partition of a run: the pages [fromPage, toPage) of the table walk, walked by one activity. */
+export interface TaskRange {
+  readonly index: number;
+  readonly fromPage: number;
+  readonly toPage: number;
+}
+
+/** A partitioned run's plan: the overdue count once for the whole run, and its disjoint page ranges. */
+export interface PartitionPlan {
+  readonly tasksFound: number;
+  readonly ranges: readonly TaskRange[];
+  readonly pagesPerBatch: number;
+}
+
+/** What one range's walk did; its heartbeat details while it walks, so a retry resumes. */
+export interface RangeProgress {
+  readonly batches: number;
+  readonly moved: number;
+  readonly walk: HeapWalk;
+}
+
 export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
   const activities = {
     /**
@@ -91,25 +113,11 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
      * Safe to retry: moved tasks no longer match, and counts come from the audit rows.
      */
     async rescheduleRemainingTasks(run: RunContext): Promise<ProcessResult> {
-      const configured = failOnBadConfig(() => parseRescheduleConfig(run.processConfig));
-      // An event run moves only its event's users' tasks, to their zone's today when the event says it.
-      const scope = failOnBadConfig(() => scopeOfRun(run, configured.userIds));
-      const config = { ...configured, userIds: scope.userIds };
-      const day = parseLocalDate(scope.day);
-      const plan = {
-        executionId: run.executionId,
-        timezone: scope.timezone,
-        day: scope.day,
-        dayStart: new Date(startOfDay(scope.timezone, day)).toISOString(),
-        jalaliDay: formatJalaliDate(day),
-        jalaliNextDay: formatJalaliDate(addDays(day, 1)),
-        segments: daySegments(scope.timezone, day),
-        config,
-      };
+      const { scope, plan } = failOnBadConfig(() => planOfRun(run));
       const ctx = Context.current();
       const resumed = ctx.info.heartbeatDetails as RescheduleProgress | undefined;
       const alreadyMoved = await countMoved(orm, run.executionId);
-      const tasksFound = resumed?.tasksFound ?? alreadyMoved + (await countOverdue(orm, plan));
+      const tasksFound = resumed?.tasksFound ?? alreadyMoved + (await countOverdue(orm.em.fork(), plan));
       let progress: RescheduleProgress = {
         tasksFound,
         tasksRescheduled: alreadyMoved,
@@ -118,44 +126,74 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
       };
       ctx.heartbeat(progress);
 
-      if (config.updateToToday) {
+      if (plan.config.updateToToday) {
         let walk = resumed?.walk ?? (await startWalk(orm, tasksFound - alreadyMoved, batchSize));
-        while (pageOf(walk.after) < walk.endPage) {
-          throwIfCancelled(ctx);
-          const windowEnd = Math.min(walk.endPage, pageOf(walk.after) + walk.pagesPerBatch);
-          const batch = await moveBatch(orm, plan, batchSize, { after: walk.after, before: `(${windowEnd},0)` });
-          walk = {
-            ...walk,
-            // A full batch may have left tasks in its window: the next one starts after its last row.
-            after: batch.selected === batchSize && batch.last ? batch.last : `(${windowEnd},0)`,
-            pagesPerBatch: nextPagesPerBatch(walk.pagesPerBatch, batch.selected, batchSize),
-          };
-          progress = progressAfterBatch(progress, batch, walk);
-          // Even after a window with nothing to move: a long stretch of such windows must not look dead.
-          ctx.heartbeat(progress);
-        }
-        // Tasks a user edited during the walk may have moved to a page it had passed, or past its end.
-        for (;;) {
-          throwIfCancelled(ctx);
-          const batch = await moveBatch(orm, plan, batchSize, null);
-          progress = progressAfterBatch(progress, batch, walk);
-          if (batch.selected > 0) ctx.heartbeat(progress);
-          if (batch.selected < batchSize) break;
-        }
-        // The audit table is the truth, whatever earlier attempts did before dying.
-        progress = { ...progress, tasksRescheduled: await countMoved(orm, run.executionId) };
+        const advance = (batch: BatchOutcome) => (progress = progressAfterBatch(progress, batch, walk));
+        walk = await walkPages(orm, plan, batchSize, ctx, walk, (batch, next) => {
+          walk = next;
+          return advance(batch);
+        });
+        await sweepTheRest(orm, plan, batchSize, ctx, advance);
       }
-      const details = await sampleMoves(orm, run.executionId, scope.timezone);
-      return {
-        success: true,
-        tasks_found: progress.tasksFound,
-        tasks_rescheduled: progress.tasksRescheduled,
-        execution_time: formatIsoWithOffset(run.timezone, Date.parse(run.logicalTime)),
-        target_date: scope.day,
-        task_details: details,
-        task_details_total: progress.tasksRescheduled,
-        task_details_truncated: progress.tasksRescheduled > details.length,
+      return resultOfRun(orm, run, scope, progress.tasksFound, plan.config.updateToToday);
+    },
+
+    /**
+     * A partitioned run's first step (policy.partitions > 1): the overdue count, and the table's pages
+     * split into `partitions` disjoint ranges of equal size, each walked by its own activity (and so
+     * its own PostgreSQL backend, on any worker). No range when the config moves nothing
+     * (update_to_today false): the run only counts.
+     */
+    async planRescheduleRun(run: RunContext, partitions: number): Promise<PartitionPlan> {
+      const { plan } = failOnBadConfig(() => planOfRun(run));
+      const alreadyMoved = await countMoved(orm, run.executionId);
+      const tasksFound = alreadyMoved + (await countOverdue(orm.em.fork(), plan));
+      const walk = await startWalk(orm, tasksFound - alreadyMoved, batchSize);
+      const size = Math.ceil(walk.endPage / partitions);
+      const ranges = Array.from({ length: partitions }, (_, index) => ({
+        index,
+        fromPage: Math.min(walk.endPage, index * size),
+        toPage: Math.min(walk.endPage, (index + 1) * size),
+      })).filter((r) => r.toPage > r.fromPage || r.index === 0);
+      return { tasksFound, ranges: plan.config.updateToToday ? ranges : [], pagesPerBatch: walk.pagesPerBatch };
+    },
+
+    /**
+     * Walks one range of a partitioned run, heartbeating where it is: a retry (a worker killed, a
+     * timeout) resumes after the last committed batch, and a task is never moved twice (moved tasks
+     * no longer match; the audit's key refuses a second row for the same move).
+     */
+    async rescheduleTaskRange(run: RunContext, range: TaskRange, pagesPerBatch: number): Promise<RangeProgress> {
+      const { plan } = failOnBadConfig(() => planOfRun(run));
+      const ctx = Context.current();
+      const resumed = ctx.info.heartbeatDetails as RangeProgress | undefined;
+      let progress: RangeProgress = resumed ?? {
+        batches: 0,
+        moved: 0,
+        walk: { after: `(${range.fromPage},0)`, endPage: range.toPage, pagesPerBatch },
       };
+      ctx.heartbeat(progress);
+      await walkPages(orm, plan, batchSize, ctx, progress.walk, (batch, walk) => {
+        progress = {
+          batches: progress.batches + (batch.selected > 0 ? 1 : 0),
+          moved: progress.moved + batch.moved,
+          walk,
+        };
+        return progress;
+      });
+      return progress;
+    },
+
+    /**
+     * A partitioned run's last step, once every range is walked: the tasks edited during the walk onto
+     * pages behind it (or past its end), then the result, its counts from the audit rows.
+     */
+    async finishRescheduleRun(run: RunContext, tasksFound: number): Promise<ProcessResult> {
+      const { scope, plan } = failOnBadConfig(() => planOfRun(run));
+      const ctx = Context.current();
+      let batches = 0;
+      if (plan.config.updateToToday) await sweepTheRest(orm, plan, batchSize, ctx, () => ({ batches: ++batches }));
+      return resultOfRun(orm, run, scope, tasksFound, plan.config.updateToToday);
     },
   };
   return {
@@ -166,6 +204,96 @@ export function createRescheduleActivities({ orm, batchSize }: ActivityDeps) {
      */
     rescheduleOverdueTasks: activities.rescheduleRemainingTasks,
   };
+}
+
+/**
+ * Walks the pages of `walk` in committed batches, heartbeating after each (even one that moved
+ * nothing: a long stretch of such windows must not look dead) with what `advanced` makes of it.
+ */
+async function walkPages(
+  orm: Orm,
+  plan: Plan,
+  batchSize: number,
+  ctx: Context,
+  start: HeapWalk,
+  advanced: (batch: BatchOutcome, walk: HeapWalk) => unknown,
+): Promise<HeapWalk> {
+  let walk = start;
+  while (pageOf(walk.after) < walk.endPage) {
+    throwIfCancelled(ctx);
+    const windowEnd = Math.min(walk.endPage, pageOf(walk.after) + walk.pagesPerBatch);
+    const batch = await moveBatch(orm, plan, batchSize, { after: walk.after, before: `(${windowEnd},0)` });
+    walk = {
+      ...walk,
+      // A full batch may have left tasks in its window: the next one starts after its last row.
+      after: batch.selected === batchSize && batch.last ? batch.last : `(${windowEnd},0)`,
+      pagesPerBatch: nextPagesPerBatch(walk.pagesPerBatch, batch.selected, batchSize),
+    };
+    ctx.heartbeat(advanced(batch, walk));
+  }
+  return walk;
+}
+
+/** Tasks a user edited during the walk may have moved to a page it had passed, or past its end: the batches that took them. */
+async function sweepTheRest(
+  orm: Orm,
+  plan: Plan,
+  batchSize: number,
+  ctx: Context,
+  advanced: (batch: BatchOutcome) => unknown,
+): Promise<void> {
+  for (;;) {
+    throwIfCancelled(ctx);
+    const batch = await moveBatch(orm, plan, batchSize, null);
+    if (batch.selected > 0) ctx.heartbeat(advanced(batch));
+    if (batch.selected < batchSize) return;
+  }
+}
+
+/** The seed's result; the audit table is the truth of what moved, whatever earlier attempts did before dying. */
+async function resultOfRun(
+  orm: Orm,
+  run: RunContext,
+  scope: RunScope,
+  tasksFound: number,
+  moves: boolean,
+): Promise<ProcessResult> {
+  const moved = moves ? await countMoved(orm, run.executionId) : 0;
+  const details = await sampleMoves(orm, run.executionId, scope.timezone);
+  return {
+    success: true,
+    tasks_found: tasksFound,
+    tasks_rescheduled: moved,
+    execution_time: formatIsoWithOffset(run.timezone, Date.parse(run.logicalTime)),
+    target_date: scope.day,
+    task_details: details,
+    task_details_total: moved,
+    task_details_truncated: moved > details.length,
+  };
+}
+
+/**
+ * What a run moves and where to: its scope (an event run moves only its event's users' tasks, to their
+ * zone's today when the event says it) and the day's plan. Throws InvalidProcessConfigError naming the
+ * field; the preview computes the same plan for a run without an event.
+ */
+export function planOfRun(
+  run: Pick<RunContext, 'timezone' | 'day' | 'logicalTime' | 'processConfig' | 'event'> & { executionId?: string },
+): { scope: RunScope; plan: Plan } {
+  const configured = parseRescheduleConfig(run.processConfig);
+  const scope = scopeOfRun(run, configured.userIds);
+  const day = parseLocalDate(scope.day);
+  const plan: Plan = {
+    executionId: run.executionId ?? '',
+    timezone: scope.timezone,
+    day: scope.day,
+    dayStart: new Date(startOfDay(scope.timezone, day)).toISOString(),
+    jalaliDay: formatJalaliDate(day),
+    jalaliNextDay: formatJalaliDate(addDays(day, 1)),
+    segments: daySegments(scope.timezone, day),
+    config: { ...configured, userIds: scope.userIds },
+  };
+  return { scope, plan };
 }
 
 function progressAfterBatch(progress: RescheduleProgress, batch: BatchOutcome, walk: HeapWalk): RescheduleProgress {
@@ -210,7 +338,8 @@ export function nextPagesPerBatch(pages: number, selected: number, batchSize: nu
   return Math.min(MAX_PAGES_PER_BATCH, Math.max(1, Math.ceil(pages / 8), steered));
 }
 
-interface Plan {
+export interface Plan {
+  /** '' in a preview, which writes no audit rows. */
   readonly executionId: string;
   readonly timezone: string;
   readonly day: string;
@@ -222,7 +351,8 @@ interface Plan {
   readonly config: RescheduleConfig;
 }
 
-function overdueFilter(plan: Plan, alias: string): { sql: string; params: unknown[] } {
+/** The tasks a run moves: the one predicate the run's count, its batches and the preview use. */
+export function overdueFilter(plan: Plan, alias: string): { sql: string; params: unknown[] } {
   const params: unknown[] = [pgArray(plan.config.includeStatuses), plan.dayStart];
   // An untyped array takes the column's own enum type: status_enum, or create_all's statusenum.
   let sql = `${alias}.status = ANY(?) AND ${alias}.due_date_gregorian < ?::timestamptz`;
@@ -233,11 +363,13 @@ function overdueFilter(plan: Plan, alias: string): { sql: string; params: unknow
   return { sql, params };
 }
 
-async function countOverdue(orm: Orm, plan: Plan): Promise<number> {
+/** On `em`'s transaction, if it is in one (the preview's read-only snapshot). */
+export async function countOverdue(em: EntityManager, plan: Plan): Promise<number> {
   const filter = overdueFilter(plan, 't');
-  const rows = await orm.em
-    .getConnection()
-    .execute<{ n: string }[]>(`SELECT count(*) AS n FROM tasks t WHERE ${filter.sql}`, filter.params);
+  const rows = await em.execute<{ n: string }[]>(
+    `SELECT count(*) AS n FROM tasks t WHERE ${filter.sql}`,
+    filter.params,
+  );
   return Number(rows[0]?.n ?? 0);
 }
 
@@ -251,14 +383,32 @@ async function countMoved(orm: Orm, executionId: string): Promise<number> {
 }
 
 /** A CASE over seconds-of-day that picks the zone offset (or wall-clock shift) of each segment. */
-export function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => number): string {
+export function segmentCase(segments: readonly DaySegment[], pick: (s: DaySegment) => number, alias = 'p'): string {
   const whens = segments
     .slice(0, -1)
-    .map((s) => `WHEN p.sod < ${Math.trunc(s.toSecond)} THEN ${Math.trunc(pick(s))}`)
+    .map((s) => `WHEN ${alias}.sod < ${Math.trunc(s.toSecond)} THEN ${Math.trunc(pick(s))}`)
     .join(' ');
   const last = segments[segments.length - 1];
   if (!last) throw new Error('a day has at least one segment');
   return whens ? `CASE ${whens} ELSE ${Math.trunc(pick(last))} END` : String(Math.trunc(pick(last)));
+}
+
+/** A task's time of day in the zone (the first parameter): the run keeps it, on the new day. */
+export const LOCAL_TIME_OF_DAY = '(due_date_gregorian AT TIME ZONE ?)::time';
+
+/**
+ * The due dates a task moves to, from `alias`.tod (LOCAL_TIME_OF_DAY) and `alias`.sod (its seconds):
+ * the plan's day at that wall time, Gregorian then Jalali; their parameters, in that order, are `params`.
+ */
+export function movedDueDates(plan: Plan, alias: string): { gregorian: string; jalali: string; params: unknown[] } {
+  const offset = segmentCase(plan.segments, (s) => s.offsetSeconds, alias);
+  const shift = segmentCase(plan.segments, (s) => s.wallShiftSeconds, alias);
+  return {
+    gregorian: `((?::date + ${alias}.tod) - make_interval(secs => ${offset})) AT TIME ZONE 'UTC'`,
+    jalali: `CASE WHEN ${alias}.sod + ${shift} >= 86400 THEN ? ELSE ? END
+                || 'T' || to_char(time '00:00' + make_interval(secs => ${alias}.sod + ${shift}), 'HH24:MI:SS')`,
+    params: [plan.day, plan.jalaliNextDay, plan.jalaliDay],
+  };
 }
 
 interface BatchOutcome {
@@ -283,12 +433,11 @@ async function moveBatch(
 ): Promise<BatchOutcome> {
   const select = overdueFilter(plan, 'tasks');
   const recheck = overdueFilter(plan, 't');
-  const offset = segmentCase(plan.segments, (s) => s.offsetSeconds);
-  const shift = segmentCase(plan.segments, (s) => s.wallShiftSeconds);
+  const moved = movedDueDates(plan, 'p');
   const rows = await orm.em.getConnection().execute<{ selected: string; moved: string; last: string | null }[]>(
     `WITH batch AS (
        SELECT ctid AS old_ctid, task_id, due_date_gregorian AS old_due, due_date_jalali AS old_jalali,
-              (due_date_gregorian AT TIME ZONE ?)::time AS tod
+              ${LOCAL_TIME_OF_DAY} AS tod
          FROM tasks
         WHERE ${select.sql} ${window ? 'AND ctid > ?::tid AND ctid < ?::tid ORDER BY ctid' : ''}
         LIMIT ?
@@ -297,10 +446,7 @@ async function moveBatch(
        SELECT b.*, extract(epoch FROM b.tod) AS sod FROM batch b
      ), moved AS (
        UPDATE tasks t
-          SET due_date_gregorian = ((?::date + p.tod) - make_interval(secs => ${offset})) AT TIME ZONE 'UTC',
-              due_date_jalali = CASE WHEN p.sod + ${shift} >= 86400 THEN ? ELSE ? END
-                || 'T' || to_char(time '00:00' + make_interval(secs => p.sod + ${shift}), 'HH24:MI:SS'),
-              updated_at = now()
+          SET due_date_gregorian = ${moved.gregorian}, due_date_jalali = ${moved.jalali}, updated_at = now()
          FROM planned p
         WHERE t.task_id = p.task_id AND ${recheck.sql}
         RETURNING t.task_id, p.old_due, p.old_jalali, t.due_date_gregorian AS new_due, t.due_date_jalali AS new_jalali
@@ -318,9 +464,7 @@ async function moveBatch(
       ...select.params,
       ...(window ? [window.after, window.before] : []),
       batchSize,
-      plan.day,
-      plan.jalaliNextDay,
-      plan.jalaliDay,
+      ...moved.params,
       ...recheck.params,
       plan.executionId,
     ],

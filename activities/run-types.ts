@@ -32,7 +32,30 @@ export interface BeginExecutionInput {
   readonly eventId?: string;
   /** A chained run: the upstream execution whose ending started it (automated_process_executions.caused_by). */
   readonly causedBy?: string;
+  /**
+   * The workflow can wait for a slot (from its concurrency patch on): a run the limits hold back gets
+   * a pending row and the 'pending' outcome. Without it the limits only start or skip, as before them.
+   */
+  readonly queues?: boolean;
 }
+
+/** The signal a waiting run's workflow gets when a slot may have freed (a run of any process ended). */
+export const RUN_MAY_START = 'runMayStart';
+
+/** Held back by a concurrency limit: the run's row is pending, and it waits (admitPendingRun) for a slot. */
+export interface PendingOutcome {
+  readonly kind: 'pending';
+  readonly executionId: string;
+  /** The logical time the pending row is for (a late scheduled run's may be today's instead of its own). */
+  readonly logicalTime: string;
+  readonly reason: string;
+}
+
+/** A pending run's look at the limits: it starts, waits on, or its row was closed meanwhile (cancelled). */
+export type AdmitPendingOutcome =
+  | { readonly kind: 'started'; readonly run: RunContext }
+  | { readonly kind: 'pending'; readonly reason: string }
+  | { readonly kind: 'gone'; readonly status: string };
 
 /** Everything a process's activities need, fixed once per run so retries agree on "today". */
 export interface RunContext {
@@ -54,7 +77,8 @@ export interface RunContext {
 
 export type BeginExecutionOutcome =
   | { readonly kind: 'started'; readonly run: RunContext }
-  | { readonly kind: 'skipped'; readonly runningExecutionId: string; readonly runningWorkflowId: string | null };
+  | { readonly kind: 'skipped'; readonly runningExecutionId: string; readonly runningWorkflowId: string | null }
+  | PendingOutcome;
 
 /** The seed's result shape; each process adds its own counters. */
 export interface ProcessResult {
@@ -66,6 +90,7 @@ export interface ProcessResult {
 /** How a scheduled or backfilled run's start went (beginScheduledRun). */
 export type BeginScheduledOutcome =
   | { readonly kind: 'started'; readonly run: RunContext }
+  | PendingOutcome
   /** Another run holds the day's claim: this one ends skipped, naming it. */
   | { readonly kind: 'covered'; readonly coveringExecutionId: string; readonly reason: string }
   /** Another run of the process is in progress; `wait`: try again once it has finished. */

@@ -11,25 +11,24 @@ import {
   recordNominal,
   type NominalEntry,
 } from './day-ledger';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { closedWhileWaiting, pendingOutcome, type Admission, type OpenRow, type Placement } from './admission';
 import type { Notifier } from './notifications/notifier';
-import { loadProcess, runContext } from './process-of-run';
+import { loadProcess, runContext, type ProcessOfRun } from './process-of-run';
 import type { BeginExecutionInput, BeginScheduledOutcome, SkippedTimesInput, SkippedTimesOutcome } from './run-types';
-
-interface RunningRowRef {
-  readonly execution_id: string;
-}
 
 export interface ScheduledRunDeps {
   readonly orm: Orm;
   readonly defaultTimezone: string;
   readonly now?: () => number;
-  /** executions.ts's: opens the row with `open`, or names the run in progress. */
-  readonly openRow: (
+  /** executions.ts's: opens the row with `open` (running or pending), or names the run in progress. */
+  readonly openRow: (input: BeginExecutionInput, ofRun: ProcessOfRun, open: OpenRow) => Promise<Admission>;
+  readonly insertRow: (
+    em: EntityManager,
     input: BeginExecutionInput,
     processId: string,
-    open: () => Promise<void>,
-  ) => Promise<RunningRowRef | null>;
-  readonly insertRunning: (input: BeginExecutionInput, processId: string) => Promise<void>;
+    placement: Placement,
+  ) => Promise<void>;
   /** Queues the skipped and missed notifications with the ledger's rows. */
   readonly notifier?: Notifier;
 }
@@ -58,8 +57,12 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
       const nominal = Date.parse(input.logicalTime);
       if (input.trigger === 'schedule' && !isFiringTime(nominal)) {
         // Temporal's "trigger now" (Web UI, CLI) is an operator's explicit run: like a manual one, no claim.
-        const running = await openRow(input, process.processId, () => deps.insertRunning(input, process.processId));
-        if (running) return busy(running, false);
+        const admission = await openRow(input, ofRun, (em, placement) =>
+          deps.insertRow(em, input, process.processId, placement),
+        );
+        if (admission.kind === 'busy') return busy(admission.holder, false);
+        if (admission.kind === 'pending') return pendingOutcome(input, admission.reason);
+        if (admission.kind === 'gone') throw closedWhileWaiting(input.executionId, admission.status);
         return { kind: 'started', run: runContext(input, ofRun) };
       }
 
@@ -69,27 +72,29 @@ export function createScheduledRunActivities(deps: ScheduledRunDeps) {
       if (runFor === undefined) return { kind: 'missed', reason: ledger.lastReason };
       const runInput = { ...input, logicalTime: iso(runFor) };
       const localDate = ledger.dateOf(runFor);
-      let claim: 'claimed' | 'taken' = 'taken';
-      const running = await openRow(runInput, process.processId, async () => {
-        claim = await claimDayAndOpen(orm, {
-          ...runInput,
-          processId: process.processId,
-          nominalTime: iso(runFor),
-          localDate,
-        });
-      });
-      if (running) {
+      const admission = await openRow(runInput, ofRun, (em, placement) =>
+        claimDayAndOpen(
+          em,
+          { ...runInput, processId: process.processId, nominalTime: iso(runFor), localDate },
+          placement,
+        ),
+      );
+      if (admission.kind === 'busy') {
+        const running = admission.holder;
         const reason = `run ${running.execution_id} of this process was in progress; this run waits for it to finish`;
         await ledger.record(runFor, 'skipped', reason, running.execution_id);
         return busy(running, true);
       }
-      if (claim === 'taken') {
-        const holder = await dayClaim(orm, process.processId, localDate);
+      if (admission.kind === 'gone') throw closedWhileWaiting(runInput.executionId, admission.status);
+      // Read after the commit: a retried attempt finds the claim its first attempt made.
+      const holder = await dayClaim(orm, process.processId, localDate);
+      if (holder?.executionId !== runInput.executionId) {
         const covering = holder?.executionId ?? 'unknown';
         const reason = `the day ${localDate} was already covered by run ${covering} (${holder?.trigger ?? '?'} for ${holder?.nominalTime ?? '?'})`;
         await ledger.record(runFor, 'skipped', reason, covering);
         return { kind: 'covered', coveringExecutionId: covering, reason };
       }
+      if (admission.kind === 'pending') return pendingOutcome(runInput, admission.reason);
       await reportOtherScheduler(orm, process);
       return { kind: 'started', run: runContext(runInput, ofRun) };
     },
@@ -224,7 +229,7 @@ async function reportOtherScheduler(orm: Orm, process: AutomatedProcess): Promis
   );
 }
 
-function busy(running: RunningRowRef, wait: boolean): BeginScheduledOutcome {
+function busy(running: { readonly execution_id: string }, wait: boolean): BeginScheduledOutcome {
   const reason = `run ${running.execution_id} of this process was in progress`;
   return { kind: 'busy', runningExecutionId: running.execution_id, wait, reason };
 }

@@ -1,4 +1,4 @@
-export type ApiErrorStatus = 400 | 401 | 404 | 409 | 503;
+export type ApiErrorStatus = 400 | 401 | 403 | 404 | 409 | 415 | 503;
 
 /** An error the API answers with as it is: its status, a stable code, and a message saying what is allowed. */
 export class ApiError extends Error {

@@ -8,7 +8,8 @@ import type { AppDeps } from './deps';
 
 /**
  * Never logged: the token in the Authorization header (wherever a request's headers end up in a log
- * line), cookies, and the token in the config. The req serializer leaves headers out anyway.
+ * line), cookies, and the token and Temporal API key in the config. The req serializer leaves
+ * headers out anyway.
  */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -20,6 +21,9 @@ export const REDACTED_PATHS = [
   'apiToken',
   '*.apiToken',
   '*.config.apiToken',
+  'temporalApiKey',
+  '*.temporalApiKey',
+  '*.config.temporalApiKey',
 ];
 
 /** Health checks poll; their lines would drown the rest. */
@@ -35,7 +39,7 @@ export function requestId(req: IncomingMessage): string {
 
 /** Fastify options of the real server (tests build the app with them to check what the log holds). */
 export function serverOptions(
-  config: Pick<Config, 'logLevel'>,
+  config: Pick<Config, 'logLevel' | 'apiTrustProxy'>,
   stream?: { write(line: string): void },
 ): FastifyServerOptions {
   return {
@@ -53,6 +57,7 @@ export function serverOptions(
     requestTimeout: 30_000,
     // Closing: idle keep-alive connections go at once, requests in flight finish.
     forceCloseConnections: 'idle',
+    trustProxy: config.apiTrustProxy,
   };
 }
 

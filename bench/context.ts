@@ -7,17 +7,21 @@ import { initORM, migrate } from '../db/orm';
 
 export const ZONE = 'Asia/Tehran';
 export const RESCHEDULE = 'reschedule_remaining_tasks';
-const SECTIONS = ['throughput', 'latency', 'burst'];
+const SECTIONS = ['throughput', 'latency', 'burst', 'console'];
 
 export const USAGE = `npm run bench [-- options]
   --quick                  smaller sizes and counts (under 2 minutes)
   --only=a,b               sections: ${SECTIONS.join(', ')} (default: all)
-  --sizes=10000,100000     overdue tasks per throughput measurement (default 10k,100k,1M; --quick 10k,50k)
+  --sizes=10000,100000     overdue tasks per throughput measurement (default 10k,100k,1M,10M; --quick 10k,50k)
   --batch-sizes=1000,5000  RESCHEDULE_BATCH_SIZE values to try, the first being the production default
-                           (default 1000,5000,10000; --quick 1000)
-  --repeats=N              runs of each floor and of the real path per size and batch size
-                           (medians reported; default 3, --quick 1)
+                           (default 1000; --quick 1000)
+  --partitions=1,2,4       policy.partitions values to try with each batch size (default 1,2,4; --quick 1,2)
+  --repeats=N              runs of each floor and of the real path per size, batch size and partitions
+                           (medians reported; default 3, and 1 from 10M tasks up; --quick 1)
   --latency-runs=N         trigger latency samples (default 200, --quick 30)
+  --console-executions=N   console: execution rows seeded (default 1M, --quick 10k)
+  --console-moves=N        console: task-move audit rows seeded (default 10M, --quick 100k)
+  --console-requests=N     console: measured requests per page (default 200, --quick 30)
   --help                   this text
 DATABASE_URL / TEMPORAL_ADDRESS: use those servers instead of a throwaway stack.`;
 
@@ -27,8 +31,17 @@ export type BenchOptions = Exclude<ReturnType<typeof parseOptions>, undefined>;
 export function parseOptions(args: string[]) {
   const text = { type: 'string' } as const;
   const flag = { type: 'boolean', default: false } as const;
-  const options = { quick: flag, help: flag, only: text, sizes: text, 'batch-sizes': text, repeats: text };
-  const { values } = parseArgs({ args, options: { ...options, 'latency-runs': text } });
+  const options = {
+    quick: flag,
+    help: flag,
+    only: text,
+    sizes: text,
+    'batch-sizes': text,
+    repeats: text,
+    partitions: text,
+  };
+  const consoleOptions = { 'console-executions': text, 'console-moves': text, 'console-requests': text };
+  const { values } = parseArgs({ args, options: { ...options, 'latency-runs': text, ...consoleOptions } });
   if (values.help) return undefined;
   const quick = values.quick;
   const sections = new Set(values.only?.split(',') ?? SECTIONS);
@@ -37,14 +50,23 @@ export function parseOptions(args: string[]) {
     quick,
     sections,
     /** Overdue tasks per throughput measurement (as many not-overdue tasks are seeded beside them). */
-    sizes: numbers('sizes', values.sizes, quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000]),
-    // --quick tries the default batch size only: each run needs a fresh worker, seconds to start.
-    batchSizes: numbers('batch-sizes', values['batch-sizes'], quick ? [1000] : [1000, 5000, 10_000]),
-    repeats: numbers('repeats', values.repeats, [quick ? 1 : 3])[0] ?? 1,
+    sizes: numbers('sizes', values.sizes, quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000, 10_000_000]),
+    // Batch sizes of 1,000 to 10,000 were within 5 % of each other at every size (2026-11-26): the default only.
+    batchSizes: numbers('batch-sizes', values['batch-sizes'], [1000]),
+    /** policy.partitions of the real runs: each batch size is run with each. */
+    partitions: numbers('partitions', values.partitions, quick ? [1, 2] : [1, 2, 4]),
+    /** Unset: 3 (--quick 1), and 1 from 10M tasks up (bench/throughput.ts). */
+    repeats: values.repeats === undefined ? undefined : numbers('repeats', values.repeats, [])[0],
     users: 1000,
     latencyRuns: numbers('latency-runs', values['latency-runs'], [quick ? 30 : 200])[0] ?? 30,
     latencyWarmup: quick ? 3 : 10,
     burst: { triggers: quick ? 100 : 500, processes: quick ? 10 : 50, clients: 25 },
+    console: {
+      executions: numbers('console-executions', values['console-executions'], [quick ? 10_000 : 1_000_000])[0] ?? 0,
+      moves: numbers('console-moves', values['console-moves'], [quick ? 100_000 : 10_000_000])[0] ?? 0,
+      requests: numbers('console-requests', values['console-requests'], [quick ? 30 : 200])[0] ?? 30,
+      warmup: quick ? 3 : 10,
+    },
   };
 }
 

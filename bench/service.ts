@@ -14,6 +14,7 @@ import { loadConfig, type Config } from '../config';
 import { initORM, type Orm } from '../db/orm';
 import { silentLogger } from '../platform/logger';
 import { connectClient, requireSetting } from '../platform/temporal';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
 import { ensureProcessRows } from '../processes/process-rows';
 import { reconcileSchedules } from '../temporal/reconcile';
 import { PROCESS_REGISTRY } from '../processes/registry';
@@ -125,7 +126,7 @@ async function runChild(config: Config, bundles: BenchContext['bundles'], floorQ
   // ERROR only: the burst makes the workflows warn about every run skipped as overlapping.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const { temporalNamespace: namespace, taskQueue, batchSize, timezone: defaultTimezone } = config;
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const orm = await initORM(requireSetting(config.databaseUrl, 'DATABASE_URL'));
   const client = await connectClient(config);
   const workflows = { workflowBundle: { codePath: bundles.processes } };

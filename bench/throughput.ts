@@ -58,17 +58,21 @@ export async function measureThroughput(ctx: BenchContext): Promise<SizeResult[]
       );
     const result: SizeResult = { size, floors: [], runs: [] };
     // Floors and real runs alternate, repeat by repeat, so a slow spell of the machine hits both.
-    for (let repeat = 1; repeat <= ctx.options.repeats; repeat++) {
+    for (let repeat = 1; repeat <= repeatsAt(ctx, size); repeat++) {
       ctx.signal.throwIfAborted();
       result.floors.push({ withAudit: await floor('audit'), bare: await floor('bare') });
       for (const batchSize of ctx.options.batchSizes) {
-        ctx.signal.throwIfAborted();
-        const run = await ctx.dbs.withClone(seeded, `${seeded}_real_${batchSize}_${repeat}`, (url) =>
-          realRun(ctx, url, { size, dayStartMs, batchSize, repeat }),
-        );
-        const rss = `peak RSS ${Math.round(run.peakRssBytes / 2 ** 20)} MB`;
-        log(`real path, batch ${batchSize}: ${run.error ?? `${Math.round(run.tasksPerSecond)} tasks/s`}, ${rss}`);
-        result.runs.push(run);
+        for (const partitions of ctx.options.partitions) {
+          ctx.signal.throwIfAborted();
+          const name = `${seeded}_real_${batchSize}_${partitions}_${repeat}`;
+          const run = await ctx.dbs.withClone(seeded, name, (url) =>
+            realRun(ctx, url, { size, dayStartMs, batchSize, partitions, repeat }),
+          );
+          const rss = `peak RSS ${Math.round(run.peakRssBytes / 2 ** 20)} MB`;
+          const what = `real path, batch ${batchSize}, ${partitions} partition${partitions === 1 ? '' : 's'}`;
+          log(`${what}: ${run.error ?? `${Math.round(run.tasksPerSecond)} tasks/s`}, ${rss}`);
+          result.runs.push(run);
+        }
       }
     }
     await ctx.dbs.drop(seeded);
@@ -77,10 +81,26 @@ export async function measureThroughput(ctx: BenchContext): Promise<SizeResult[]
   return results;
 }
 
-type RunSpec = { size: number; dayStartMs: number; batchSize: number; repeat: number };
+/** From 10M tasks up a run takes minutes, and each of its databases gigabytes: one repeat unless asked for more. */
+const LARGE_SIZE = 10_000_000;
 
-function realRun(ctx: BenchContext, url: string, { size, dayStartMs, batchSize, repeat }: RunSpec) {
-  return withService(ctx, url, `${size}-${batchSize}-${repeat}`, { batchSize }, async ({ orm, config, stopWorker }) => {
+function repeatsAt(ctx: BenchContext, size: number): number {
+  return ctx.options.repeats ?? (size >= LARGE_SIZE || ctx.options.quick ? 1 : 3);
+}
+
+type RunSpec = { size: number; dayStartMs: number; batchSize: number; partitions: number; repeat: number };
+
+function realRun(ctx: BenchContext, url: string, spec: RunSpec) {
+  const { size, dayStartMs, batchSize, partitions, repeat } = spec;
+  const label = `${size}-${batchSize}-${partitions}-${repeat}`;
+  return withService(ctx, url, label, { batchSize }, async ({ orm, config, stopWorker }) => {
+    // The process's policy, as PATCH /processes/:name {"policy": {"partitions": P}} stores it.
+    await orm.em.getConnection().execute(
+      `INSERT INTO automated_process_registrations (process_id, implementation, display_name, policy)
+       SELECT process_id, name, name, jsonb_build_object('partitions', ?::int) FROM automated_processes WHERE name = ?
+       ON CONFLICT (process_id) DO UPDATE SET policy = coalesce(automated_process_registrations.policy, '{}') || excluded.policy`,
+      [partitions, RESCHEDULE],
+    );
     // One run that moves nothing: the worker's first workflow, activity and database connections
     // are paid for before the clock starts, as in a worker that has been up since morning.
     await ctx.client.workflow.execute('rescheduleRemainingTasks', {
@@ -111,7 +131,14 @@ function realRun(ctx: BenchContext, url: string, { size, dayStartMs, batchSize, 
     const peakRssBytes = await stopWorker();
     ctx.signal.throwIfAborted();
     const elapsedMs = (row ? Number(row.completed_ms) : Date.now()) - triggeredAt;
-    const run = { batchSize, repeat, elapsedMs, openMs: Number(row?.started_ms) - triggeredAt, peakRssBytes };
+    const run = {
+      batchSize,
+      partitions,
+      repeat,
+      elapsedMs,
+      openMs: Number(row?.started_ms) - triggeredAt,
+      peakRssBytes,
+    };
     if (!row) return { ...run, tasksPerSecond: 0, error: 'timed out: no completed row' as string | undefined };
     const found = `${row.moved}, ${row.audit}, ${row.left}`;
     const wrong = `moved, audit rows, overdue left: ${found}, not ${size}, ${size}, 0`;

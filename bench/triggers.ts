@@ -11,6 +11,9 @@ import { PROCESS_REGISTRY } from '../processes/registry';
 import { epochNow, log, percentile, RESCHEDULE, type BenchContext } from './context';
 import { withService } from './service';
 
+/** Every write to the API says it is JSON, even without a body (else 415). */
+const JSON_CONTENT = { 'content-type': 'application/json' };
+
 export type TriggerEnv = { readonly orm: Orm; readonly baseUrl: string; readonly floorQueue: string };
 
 export async function withTriggerEnv<T>(ctx: BenchContext, use: (env: TriggerEnv) => Promise<T>): Promise<T> {
@@ -35,7 +38,10 @@ export async function measureLatency(ctx: BenchContext, { orm, baseUrl, floorQue
   for (let i = 0; i < ctx.options.latencyWarmup + ctx.options.latencyRuns; i++) {
     ctx.signal.throwIfAborted();
     const sent = epochNow();
-    const response = await fetch(`${baseUrl}/processes/${RESCHEDULE}/trigger?wait=true`, { method: 'POST' });
+    const response = await fetch(`${baseUrl}/processes/${RESCHEDULE}/trigger?wait=true`, {
+      method: 'POST',
+      headers: JSON_CONTENT,
+    });
     const answered = epochNow();
     const body = (await response.json()) as { execution_id?: string; status?: string };
     if (response.status !== 200 || body.status !== 'completed' || !body.execution_id)
@@ -66,7 +72,7 @@ export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerE
     // As a user would: a reschedule process that only runs when triggered (so without a schedule).
     const response = await fetch(`${baseUrl}/processes`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: JSON_CONTENT,
       body: JSON.stringify({ name, implementation: RESCHEDULE, schedule: null }),
     });
     if (response.status !== 201) throw new Error(`POST /processes: ${response.status} ${await response.text()}`);
@@ -82,7 +88,10 @@ export async function measureBurst(ctx: BenchContext, { orm, baseUrl }: TriggerE
   const client = async () => {
     for (let job = jobs.pop(); job !== undefined; job = jobs.pop()) {
       ctx.signal.throwIfAborted();
-      const response = await fetch(`${baseUrl}/processes/${names[job % processes]}/trigger`, { method: 'POST' });
+      const response = await fetch(`${baseUrl}/processes/${names[job % processes]}/trigger`, {
+        method: 'POST',
+        headers: JSON_CONTENT,
+      });
       answers.push({ ...((await response.json()) as object), status: response.status });
     }
   };

@@ -10,6 +10,7 @@ import { loadEnvFiles } from '../config/env-files';
 import { PROCESS_REGISTRY } from '../processes/registry';
 import { createLogger, type Logger } from '../platform/logger';
 import { openServicesWhenReachable, type Services } from '../platform/services';
+import { startTracing, type Tracing } from '../platform/tracing';
 
 /** How long in-flight requests get at shutdown before the process exits anyway (npm start waits 30 s). */
 const CLOSE_GRACE_MS = 15_000;
@@ -26,10 +27,18 @@ async function main(): Promise<void> {
     );
   }
 
-  const services = await openServicesWhenReachable(config, logger);
+  const tracing = startTracing(config, 'api');
+  if (tracing) logger.info('Tracing on: spans go to OTEL_EXPORTER_OTLP_ENDPOINT');
+  const services = await openServicesWhenReachable(config, logger, tracing);
   let app: App;
   try {
-    app = await buildServer({ orm: services.orm, client: services.client, config, registry: PROCESS_REGISTRY });
+    app = await buildServer({
+      orm: services.orm,
+      client: services.client,
+      config,
+      registry: PROCESS_REGISTRY,
+      tracing,
+    });
     await app.listen({ host, port: config.apiPort });
   } catch (err) {
     await services.close().catch(() => undefined);
@@ -41,10 +50,10 @@ async function main(): Promise<void> {
     throw err;
   }
   logger.info(`API: ${publicUrl(host, config.apiPort)} (docs: ${publicUrl(host, config.apiPort)}/docs)`);
-  stopOnSignals(app, services, logger);
+  stopOnSignals(app, services, tracing, logger);
 }
 
-function stopOnSignals(app: App, services: Services, logger: Logger): void {
+function stopOnSignals(app: App, services: Services, tracing: Tracing | undefined, logger: Logger): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -58,6 +67,8 @@ function stopOnSignals(app: App, services: Services, logger: Logger): void {
     app
       .close()
       .then(() => services.close())
+      // The spans of the last requests still buffered.
+      .then(() => tracing?.shutdown())
       .then(
         () => {
           clearTimeout(force);

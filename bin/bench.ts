@@ -12,6 +12,7 @@ import { connectClient, ensureSearchAttributes } from '../platform/temporal';
 import { Databases, log, parseOptions, USAGE, type BenchContext } from '../bench/context';
 import { machineInfo, renderTable, sourceFingerprint, summary, writeResults, type Results } from '../bench/report';
 import { bundleWorkflows } from '../bench/service';
+import { measureConsolePages } from '../bench/console-pages';
 import { measureThroughput } from '../bench/throughput';
 import { measureBurst, measureLatency, withTriggerEnv } from '../bench/triggers';
 
@@ -69,6 +70,8 @@ async function main(): Promise<number> {
         }),
       );
     }
+    if (sections.has('console') && !abort.signal.aborted)
+      results.console = await attempt('console', () => measureConsolePages(ctx));
     if (abort.signal.aborted) return 130;
 
     const report = summary(results, options, startedAt, machine, [fingerprintAtStart, sourceFingerprint()]);

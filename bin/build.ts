@@ -9,12 +9,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { PROCESS_REGISTRY } from '../processes/registry';
-import { PREBUILT_BUNDLE } from '../worker/create-worker';
+import { TRACING_WORKFLOW_MODULES } from '../platform/tracing';
+import { PREBUILT_BUNDLE, PREBUILT_TRACING_BUNDLE } from '../worker/create-worker';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 
 const ROOT = path.resolve(__dirname, '..');
 /** Where the compiled worker looks for the bundle, relative to the build's root (dist/). */
 export const BUNDLE_FILE = path.relative(ROOT, PREBUILT_BUNDLE);
+/** The same with the tracing interceptors, which the worker loads when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+export const TRACING_BUNDLE_FILE = path.relative(ROOT, PREBUILT_TRACING_BUNDLE);
 
 export async function build(outDir: string = path.join(ROOT, 'dist')): Promise<void> {
   // From scratch, so a module deleted from the source does not live on in dist/.
@@ -24,8 +27,11 @@ export async function build(outDir: string = path.join(ROOT, 'dist')): Promise<v
     stdio: 'inherit',
   });
   // The registry's workflows from the TypeScript source, as the worker would bundle them at start.
-  const { code } = await bundleWorkflowCode({ workflowsPath: registeredWorkflowsPath(PROCESS_REGISTRY) });
+  const workflowsPath = registeredWorkflowsPath(PROCESS_REGISTRY);
+  const { code } = await bundleWorkflowCode({ workflowsPath });
   fs.writeFileSync(path.join(outDir, BUNDLE_FILE), code);
+  const traced = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: [...TRACING_WORKFLOW_MODULES] });
+  fs.writeFileSync(path.join(outDir, TRACING_BUNDLE_FILE), traced.code);
 }
 
 if (require.main === module) {

@@ -42,6 +42,8 @@ const EVENT_VERSION = 'v6';
 const MANUAL_VERSION = 'v3';
 /** v6 (CHAINS_PATCH): a chained run (trigger 'chain', caused_by), and a scheduled run that waited for its `requires`. */
 const CHAIN_VERSION = 'v6';
+/** v7 (CONCURRENCY_PATCH): runs a concurrency limit held back, waiting with a pending row until woken (runMayStart). */
+const CONCURRENCY_VERSION = 'v7';
 const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
 /** [workflow type, process name] */
 const RESCHEDULE = ['rescheduleRemainingTasks', 'reschedule_remaining_tasks'] as const;
@@ -244,6 +246,29 @@ async function main(): Promise<number> {
       await client.workflow.getHandle(archiveToday.ids.workflowId).result();
       await save(`${CHAIN_VERSION}-chain-requirement-waited`, requiring);
       await setChains(RESCHEDULE[1], 'chain_requires', null);
+      // v7: held back by the process's limit (CONCURRENCY_PATCH): a pending row, woken by runMayStart when the other ends.
+      const setOverlap = (name: string, overlap: string | null) =>
+        sql.execute(
+          `UPDATE automated_process_registrations SET overlap = ?
+            WHERE process_id = (SELECT process_id FROM automated_processes WHERE name = ?)`,
+          [overlap, name],
+        );
+      await setProcessConfig(RESCHEDULE[1], '{"scenario": "hold"}');
+      held = hold();
+      await startManual('holding-pending-event', RESCHEDULE, 'opened');
+      const pendingEvent = await startEvent('pending');
+      while (!(await pendingEvent.fetchHistory()).events?.some((e) => e.timerStartedEventAttributes)) await pause(200);
+      releaseHeld();
+      await save(`${CONCURRENCY_VERSION}-reschedule-event-pending`, pendingEvent);
+      // A manual run under overlap buffer_one: it waits (the API's 202 "pending"), and runs once the other ends.
+      await setOverlap(RESCHEDULE[1], 'buffer_one');
+      held = hold();
+      await startManual('holding-buffered', RESCHEDULE, 'opened');
+      const buffered = await startManual('buffered', RESCHEDULE, 'waiting');
+      releaseHeld();
+      await save(`${CONCURRENCY_VERSION}-reschedule-buffered`, buffered);
+      await setOverlap(RESCHEDULE[1], null);
+      await setProcessConfig(RESCHEDULE[1], '{}');
     });
   } finally {
     await nativeConnection.close();

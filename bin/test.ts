@@ -2,7 +2,7 @@
  * npm test [-- jest args] (README, "Run the tests"): jest against a throwaway stack (or the configured
  * servers). Exits with jest's exit code; the stack is stopped in every case.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -37,29 +37,75 @@ async function main(): Promise<number> {
     await prepareTestServices(stack);
     if (abort.signal.aborted) return signalExitCode(received());
 
-    // jest's JSON report feeds the plain closing line "jest: N passed, N failed" that CI tools read.
-    const report = path.join(os.tmpdir(), `behflow-jest-${process.pid}.json`);
-    const ci = ['true', '1'].includes(process.env.CI ?? '') ? ['--ci'] : [];
-    const jestBin = path.join(path.dirname(require.resolve('jest/package.json')), 'bin', 'jest.js');
-    // Not detached: jest stays in the terminal's process group, so its watch mode and Ctrl-C work.
-    jest = spawn(process.execPath, [jestBin, ...ci, '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
-      env: { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress },
-      stdio: 'inherit',
-    });
-    const code = await new Promise<number>((resolve) => {
-      jest?.once('error', () => resolve(1));
-      jest?.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
-    });
-    // No report when jest failed to start: its own output says why.
-    const counts = (await readFile(report, 'utf8')
-      .then(JSON.parse)
-      .catch(() => {})) as Record<string, number> | undefined;
-    if (counts) console.log(`jest: ${counts.numPassedTests} passed, ${counts.numFailedTests} failed`);
-    rmSync(report, { force: true });
+    const env = { ...process.env, DATABASE_URL: stack.databaseUrl, TEMPORAL_ADDRESS: stack.temporalAddress };
+    const args = process.argv.slice(2);
+    let code = 0;
+    const totals = { passed: 0, failed: 0, reported: false };
+    for (const phase of phasesToRun(args, env)) {
+      if (abort.signal.aborted) return signalExitCode(received());
+      const run = await runJest(phase, args, env, (child) => (jest = child));
+      code ||= run.code;
+      if (run.counts) {
+        totals.reported = true;
+        totals.passed += run.counts.numPassedTests ?? 0;
+        totals.failed += run.counts.numFailedTests ?? 0;
+      }
+    }
+    // The plain closing line "jest: N passed, N failed" that CI tools read; none when jest failed to start.
+    if (totals.reported) console.log(`jest: ${totals.passed} passed, ${totals.failed} failed`);
     return code;
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * jest.config.js's phases: the suites that measure the stack under their own load run after the rest,
+ * alone. A phase with no suite matching the arguments is left out; with none in either, or in watch
+ * mode, jest runs once unphased (and says itself what it found).
+ */
+type Phase = 'rest' | 'alone' | undefined;
+
+function phasesToRun(args: readonly string[], env: NodeJS.ProcessEnv): Phase[] {
+  if (args.some((a) => a === '--watch' || a === '--watchAll')) return [undefined];
+  const phases = (['rest', 'alone'] as const).filter((phase) => {
+    const listed = spawnSync(process.execPath, [jestBin(), '--listTests', ...args], {
+      env: { ...env, BEHFLOW_TEST_PHASE: phase },
+      encoding: 'utf8',
+    });
+    return listed.status === 0 && listed.stdout.trim() !== '';
+  });
+  return phases.length > 0 ? phases : [undefined];
+}
+
+function jestBin(): string {
+  return path.join(path.dirname(require.resolve('jest/package.json')), 'bin', 'jest.js');
+}
+
+async function runJest(
+  phase: Phase,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  started: (child: ChildProcess) => void,
+): Promise<{ code: number; counts: Record<string, number> | undefined }> {
+  const report = path.join(os.tmpdir(), `behflow-jest-${process.pid}-${phase ?? 'all'}.json`);
+  const ci = ['true', '1'].includes(process.env.CI ?? '') ? ['--ci'] : [];
+  if (phase === 'alone') console.log('Suites that run alone (jest.config.js, ALONE_SUITES):');
+  // Not detached: jest stays in the terminal's process group, so its watch mode and Ctrl-C work.
+  const jest = spawn(process.execPath, [jestBin(), ...ci, '--json', `--outputFile=${report}`, ...args], {
+    env: phase ? { ...env, BEHFLOW_TEST_PHASE: phase } : env,
+    stdio: 'inherit',
+  });
+  started(jest);
+  const code = await new Promise<number>((resolve) => {
+    jest.once('error', () => resolve(1));
+    jest.once('exit', (exitCode, signal) => resolve(exitCode ?? signalExitCode(signal ?? 'SIGTERM')));
+  });
+  const counts = (await readFile(report, 'utf8')
+    .then(JSON.parse)
+    .catch(() => {})) as Record<string, number> | undefined;
+  rmSync(report, { force: true });
+  return { code, counts };
 }
 
 runMain(main);

@@ -6,13 +6,15 @@ import { PROCESS_REGISTRY } from '../processes/registry';
 import { createLogger } from '../platform/logger';
 import { openServicesWhenReachable } from '../platform/services';
 import { syncProcessesAndSchedules } from '../temporal/reconcile';
-import { requireSetting } from '../platform/temporal';
+import { temporalConnectionOptions } from '../platform/temporal-connection';
+import { startTracing } from '../platform/tracing';
 import { chainSettings, createProcessWorker } from '../worker/create-worker';
 import { followEvents } from '../worker/event-listener';
 import { FOLLOW_ROWS_INTERVAL_MS, followRows, rowTimes } from '../worker/follow-rows';
 import { startPendingChains } from '../worker/chain-sweep';
 import { startPendingDeliveries } from '../worker/notification-sweep';
 import { refreshSchedulesPeriodically } from '../worker/schedule-refresh';
+import { workerTelemetry } from '../worker/metrics';
 
 /**
  * The worker: migrates, reconciles schedules with the database, then runs workflows and activities,
@@ -23,12 +25,18 @@ async function run(): Promise<void> {
   const config = loadConfig(process.env, PROCESS_REGISTRY, ['worker']);
   const logger = createLogger(config.logLevel);
   // The SDK's own INFO lines (webpack stats, state changes) drown ours; show them only when debugging.
-  Runtime.install({ logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN') });
-  const services = await openServicesWhenReachable(config, logger);
-  logger.info(await checkBehflowSchema(services.orm));
-  const connection = await NativeConnection.connect({
-    address: requireSetting(config.temporalAddress, 'TEMPORAL_ADDRESS'),
+  Runtime.install({
+    logger: new DefaultLogger(config.logLevel === 'debug' ? 'DEBUG' : 'WARN'),
+    telemetryOptions: workerTelemetry(config.workerMetricsPort),
   });
+  if (config.workerMetricsPort !== undefined) {
+    logger.info(`Temporal SDK metrics: http://0.0.0.0:${config.workerMetricsPort}/metrics`);
+  }
+  const tracing = startTracing(config, 'worker');
+  if (tracing) logger.info('Tracing on: spans go to OTEL_EXPORTER_OTLP_ENDPOINT');
+  const services = await openServicesWhenReachable(config, logger, tracing);
+  logger.info(await checkBehflowSchema(services.orm));
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   try {
     await syncProcessesAndSchedules(services, config, logger);
     const seen = await rowTimes(services);
@@ -39,6 +47,7 @@ async function run(): Promise<void> {
       orm: services.orm,
       client: services.client,
       batchSize: config.batchSize,
+      maxConcurrentRuns: config.maxConcurrentRuns,
       defaultTimezone: config.timezone,
       notifications: {
         temporalUiUrl: config.temporalUiUrl,
@@ -47,6 +56,7 @@ async function run(): Promise<void> {
         smtpUrl: config.smtpUrl,
         notifyFrom: config.notifyFrom,
       },
+      tracing,
     });
     logger.info(`Automated process worker started on task queue "${config.taskQueue}"`);
     logger.info(`Temporal Web UI: ${config.temporalUiUrl}/namespaces/${config.temporalNamespace}/schedules`);
@@ -75,6 +85,7 @@ async function run(): Promise<void> {
   } finally {
     await connection.close();
     await services.close();
+    await tracing?.shutdown();
   }
 }
 

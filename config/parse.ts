@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { ConfigError } from './errors';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -13,6 +14,13 @@ export function optionalString(env: Env, name: string): string | undefined {
 
 export function stringWithDefault(env: Env, name: string, fallback: string): string {
   return raw(env, name) ?? fallback;
+}
+
+export function booleanWithDefault(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (value !== 'true' && value !== 'false') throw new ConfigError(name, 'must be true or false', value);
+  return value === 'true';
 }
 
 export function integerInRange(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -80,6 +88,22 @@ export function secret(env: Env, name: string, minLength: number): string | unde
   const value = raw(env, name);
   if (value !== undefined && value.length < minLength) {
     throw new ConfigError(name, `must be at least ${minLength} characters long`);
+  }
+  return value;
+}
+
+/**
+ * A path to a file this process can read, checked now: a certificate that is missing or unreadable
+ * stops startup naming its variable, not later as a TLS handshake error from deep in gRPC.
+ */
+export function readableFile(env: Env, name: string): string | undefined {
+  const value = raw(env, name);
+  if (value === undefined) return undefined;
+  try {
+    fs.accessSync(value, fs.constants.R_OK);
+    if (!fs.statSync(value).isFile()) throw new Error('not a file');
+  } catch {
+    throw new ConfigError(name, 'must be the path of a readable file', value);
   }
   return value;
 }

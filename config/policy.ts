@@ -46,13 +46,23 @@ export interface ProcessPolicy {
   readonly notify: readonly NotifyChannel[];
   readonly alert_after_consecutive_failures: number;
   readonly unusual: UnusualPolicy;
+  /**
+   * How many parts a run's work splits into, walked side by side (each its own activity and PostgreSQL
+   * backend, on any worker); 1: one activity, as before. Only reschedule_remaining_tasks splits its work.
+   */
+  readonly partitions: number;
 }
+
+/** At most this many partitions: past the cores of any PostgreSQL we expect, more only add contention. */
+export const MAX_PARTITIONS = 16;
 
 /** What a run's workflow needs of the policy, fixed when the run starts: no channel, so no secret. */
 export interface RunPolicy {
   readonly retry: RetryPolicy;
   readonly rerun_failed: RerunPolicy;
   readonly timeouts: TimeoutPolicy;
+  /** Absent in runs started before partitions: 1. */
+  readonly partitions?: number;
 }
 
 export const DEFAULT_POLICY: ProcessPolicy = {
@@ -62,10 +72,17 @@ export const DEFAULT_POLICY: ProcessPolicy = {
   notify: [],
   alert_after_consecutive_failures: 1,
   unusual: { max_moved: null },
+  partitions: 1,
 };
 
 export function runPolicyOf(policy: ProcessPolicy): RunPolicy {
-  return { retry: policy.retry, rerun_failed: policy.rerun_failed, timeouts: policy.timeouts };
+  return {
+    retry: policy.retry,
+    rerun_failed: policy.rerun_failed,
+    timeouts: policy.timeouts,
+    // Left out at 1, so a run's context (and its recorded history) is what it was before partitions.
+    ...(policy.partitions > 1 ? { partitions: policy.partitions } : {}),
+  };
 }
 
 /** How a secret is shown: write-only. */
@@ -257,6 +274,7 @@ export function parsePolicy(raw: unknown, field = 'policy', base: ProcessPolicy 
     'notify',
     'alert_after_consecutive_failures',
     'unusual',
+    'partitions',
   ]);
   let notify = base.notify;
   if (v.notify !== undefined) {
@@ -278,6 +296,7 @@ export function parsePolicy(raw: unknown, field = 'policy', base: ProcessPolicy 
       100,
     ),
     unusual: parseUnusual(v.unusual, `${field}.unusual`, base.unusual),
+    partitions: integer(v.partitions, `${field}.partitions`, base.partitions, 1, MAX_PARTITIONS),
   };
 }
 

@@ -17,11 +17,17 @@ export function maskUrlPassword(value: string): string {
   }
 }
 
-/** Where things are, for the person who just ran npm start / npm test. Passwords are masked. */
+/** Where things are, for the person who just ran npm start / npm test. Passwords are masked, keys only named. */
 export function describeStack(stack: Stack, config: Config): string[] {
+  const temporal = [
+    `namespace ${config.temporalNamespace}`,
+    ...(config.temporalTls ? ['TLS'] : []),
+    ...(config.temporalTlsCert === undefined ? [] : ['client certificate']),
+    ...(config.temporalApiKey === undefined ? [] : ['API key']),
+  ];
   return [
     ...(stack.temporalUiUrl === undefined ? [] : [`Temporal Web UI: ${stack.temporalUiUrl}`]),
-    `Temporal: ${stack.temporalAddress} (namespace ${config.temporalNamespace})`,
+    `Temporal: ${stack.temporalAddress} (${temporal.join(', ')})`,
     `PostgreSQL: ${maskUrlPassword(stack.databaseUrl)}`,
   ];
 }

@@ -4,6 +4,7 @@ import { initORM, migrate, type Orm } from '../db/orm';
 import { unreachableServer } from './connection-failures';
 import type { Logger } from './logger';
 import { connectClient, ensureSearchAttributes, requireSetting } from './temporal';
+import type { Tracing } from './tracing';
 
 export interface Services {
   readonly orm: Orm;
@@ -12,13 +13,13 @@ export interface Services {
 }
 
 /** Opens PostgreSQL (migrated) and Temporal; shared by the worker and the reload command. */
-export async function openServices(config: SharedConfig, logger: Logger): Promise<Services> {
+export async function openServices(config: SharedConfig, logger: Logger, tracing?: Tracing): Promise<Services> {
   const orm = await initORM(requireSetting(config.databaseUrl, 'DATABASE_URL'));
   try {
     const applied = await migrate(orm);
     if (applied.length > 0) logger.info(`Applied migrations: ${applied.join(', ')}`);
     await warnIfOldPostgres(orm, logger);
-    const client = await connectClient(config);
+    const client = await connectClient(config, tracing);
     await ensureSearchAttributes(client);
     return {
       orm,
@@ -39,10 +40,14 @@ export async function openServices(config: SharedConfig, logger: Logger): Promis
  * doubling up to 15 s): after a reboot, or in a compose stack, servers come up in any order. Any
  * other error (a wrong password, a bad setting) still stops the start at once.
  */
-export async function openServicesWhenReachable(config: SharedConfig, logger: Logger): Promise<Services> {
+export async function openServicesWhenReachable(
+  config: SharedConfig,
+  logger: Logger,
+  tracing?: Tracing,
+): Promise<Services> {
   for (let delayMs = 1_000; ; delayMs = Math.min(delayMs * 2, 15_000)) {
     try {
-      return await openServices(config, logger);
+      return await openServices(config, logger, tracing);
     } catch (err) {
       const server = unreachableServer(err);
       if (!server) throw err;

@@ -1,13 +1,23 @@
 import { Client, Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { SharedConfig } from '../config';
+import { requireSetting } from './require-setting';
 import { CUSTOM_SEARCH_ATTRIBUTES } from './search-attributes';
+import { temporalConnectionOptions } from './temporal-connection';
+import type { Tracing } from './tracing';
 
-/** A client for the configured server; the caller closes `client.connection`. */
-export async function connectClient(config: SharedConfig): Promise<Client> {
-  const address = requireSetting(config.temporalAddress, 'TEMPORAL_ADDRESS');
-  const connection = await Connection.connect({ address });
-  return new Client({ connection, namespace: config.temporalNamespace });
+/**
+ * A client for the configured server (its TLS and API key included); the caller closes
+ * `client.connection`. With tracing, starting, signalling and updating a workflow continue the
+ * caller's trace.
+ */
+export async function connectClient(config: SharedConfig, tracing?: Tracing): Promise<Client> {
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  return new Client({
+    connection,
+    namespace: config.temporalNamespace,
+    ...(tracing === undefined ? {} : { interceptors: tracing.clientInterceptors }),
+  });
 }
 
 const INDEXED_VALUE_TYPES = {
@@ -31,11 +41,4 @@ export async function ensureSearchAttributes(client: Client): Promise<void> {
   });
 }
 
-export function requireSetting(value: string | undefined, variable: string): string {
-  if (value === undefined) {
-    throw new Error(
-      `${variable} is not set. Run "npm start", which starts a local PostgreSQL and Temporal dev server, or set ${variable}.`,
-    );
-  }
-  return value;
-}
+export { requireSetting };

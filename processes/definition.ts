@@ -1,5 +1,6 @@
 import type { ScheduleDeclaration } from '../config';
 import type { ActivityDeps } from '../activities/deps';
+import type { PreviewInput, ProcessPreviewResult } from '../activities/preview-types';
 
 /** A workflow function's module, and its export name (Temporal's workflow type). */
 export interface WorkflowReference {
@@ -23,6 +24,12 @@ export interface ProcessDefinition extends ScheduleDeclaration {
   readonly defaultProcessConfig: Record<string, unknown>;
   /** Throws InvalidProcessConfigError naming the field; the activities parse the same way. */
   readonly validateProcessConfig: (raw: unknown) => void;
+  /**
+   * A dry run (GET /processes/:name/preview): the tasks a run now would change, read with the run's
+   * own predicate and computations and written nowhere. Absent: the implementation offers none (409).
+   * Throws InvalidProcessConfigError naming the field for a config the run would fail on.
+   */
+  readonly preview?: (input: PreviewInput) => Promise<ProcessPreviewResult>;
 }
 
 /** The keys of a module's exports that are functions: the workflow types a module offers. */

@@ -1,5 +1,7 @@
 import { createArchiveActivities, parseArchiveConfig } from '../activities/archive-completed-tasks';
 import { createRescheduleActivities, parseRescheduleConfig } from '../activities/reschedule-remaining-tasks';
+import { previewArchive } from '../activities/archive-preview';
+import { previewReschedule } from '../activities/reschedule-preview';
 import type { ProcessDefinition, WorkflowTypes } from './definition';
 
 /**
@@ -23,6 +25,7 @@ export const PROCESS_REGISTRY: readonly ProcessDefinition[] = [
     scheduleVariables: { hour: 'RESCHEDULE_HOUR', minute: 'RESCHEDULE_MINUTE' },
     defaultProcessConfig: { include_statuses: ['pending', 'in_progress'], update_to_today: true },
     validateProcessConfig: parseRescheduleConfig,
+    preview: previewReschedule,
   },
   {
     name: 'archive_completed_tasks',
@@ -37,5 +40,6 @@ export const PROCESS_REGISTRY: readonly ProcessDefinition[] = [
     scheduleVariables: { hour: 'ARCHIVE_HOUR', minute: 'ARCHIVE_MINUTE' },
     defaultProcessConfig: { older_than_days: 30 },
     validateProcessConfig: parseArchiveConfig,
+    preview: previewArchive,
   },
 ];

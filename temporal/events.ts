@@ -99,7 +99,11 @@ export async function dispatchEvent(deps: EventDispatchDeps, em: EntityManager, 
   if (!row) return [];
   if (row.processed_at) return eventRuns(em, eventId);
   const event: RunEvent = { id: row.event_id, name: row.name, data: isObject(row.data) ? row.data : {} };
-  const bound = (await listLiveProcesses(em.fork(), deps.registry)).filter((entry) => boundTo(entry, event));
+  // In the dispatch's own transaction: a second connection per dispatch would let a burst of events
+  // take the whole pool with transactions that each wait for one more connection.
+  const bound = (await listLiveProcesses(em.fork({ keepTransactionContext: true }), deps.registry)).filter((entry) =>
+    boundTo(entry, event),
+  );
   for (const entry of bound) {
     const ids = eventRunIds(event, entry.process, deps);
     await em.execute(

@@ -29,6 +29,8 @@ export interface ManualRun {
 export type ManualRunStart =
   | { readonly kind: 'opened'; readonly runId: string }
   | { readonly kind: 'skipped'; readonly runningExecutionId: string }
+  /** Held back by a concurrency limit: its row is pending until a slot frees. */
+  | { readonly kind: 'waiting'; readonly runId: string; readonly reason: string }
   | { readonly kind: 'not-started'; readonly reason: string }
   /** No worker answered before the signal: the run starts when one picks it up. */
   | { readonly kind: 'pending'; readonly runId: string };
@@ -62,9 +64,14 @@ export async function startManualRun(client: Client, run: ManualRun, signal: Abo
     const opening = await client.withAbortSignal(signal, () =>
       client.workflow.executeUpdateWithStart(executionOpenedUpdate, { startWorkflowOperation: start }),
     );
-    return opening.status === 'started'
-      ? { kind: 'opened', runId: opening.runId }
-      : { kind: 'skipped', runningExecutionId: opening.runningExecutionId };
+    switch (opening.status) {
+      case 'started':
+        return { kind: 'opened', runId: opening.runId };
+      case 'pending':
+        return { kind: 'waiting', runId: opening.runId, reason: opening.reason };
+      case 'skipped':
+        return { kind: 'skipped', runningExecutionId: opening.runningExecutionId };
+    }
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError && isRunNotStarted(err.cause)) {
       return { kind: 'not-started', reason: err.cause.message };

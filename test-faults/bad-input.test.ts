@@ -33,6 +33,8 @@ interface BadRequest {
   readonly field?: string;
   /** Without the token (the auth cases); default: with it. */
   readonly noAuth?: boolean;
+  /** A write without `Content-Type: application/json` (the cross-site cases); default: with it. */
+  readonly noContentType?: boolean;
   /** An odd but arguably valid request: any answer but 5xx, and still no change. */
   readonly maySucceed?: boolean;
 }
@@ -87,7 +89,11 @@ beforeAll(async () => {
   stack.cleanup.add('close the API', () => app.close());
   await app.ready();
 
-  const paused = await app.inject({ method: 'POST', url: `/processes/${PAUSED}/pause`, headers: AUTH });
+  const paused = await app.inject({
+    method: 'POST',
+    url: `/processes/${PAUSED}/pause`,
+    headers: { ...AUTH, ...json },
+  });
   expect(paused.statusCode).toBe(200);
   const second = await triggerAndWait(stack.client);
   expect(second).toBe('completed');
@@ -322,6 +328,20 @@ function corpus(): BadRequest[] {
     ['hour: 2^53', schedule({ hour: 2 ** 53 }), 'body.schedule.hour'],
     ['hour: -2^53', schedule({ hour: -(2 ** 53) }), 'body.schedule.hour'],
     ['minute: 60', schedule({ minute: 60 }), 'body.schedule.minute'],
+    [
+      'concurrency: key outside event.data',
+      create({ concurrency: { limit: 1, key: 'data.user_id' } }),
+      'body.concurrency.key',
+    ],
+    [
+      'concurrency: key SQL injection',
+      create({ concurrency: { limit: 1, key: "event.data.x'; --" } }),
+      'body.concurrency.key',
+    ],
+    ['concurrency: limit 0', create({ concurrency: { limit: 0 } }), 'body.concurrency.limit'],
+    ['concurrency: limit "1"', create({ concurrency: { limit: '1' } }), 'body.concurrency.limit'],
+    ['concurrency: no limit', create({ concurrency: { key: 'event.data.user_id' } }), 'body.concurrency.limit'],
+    ['overlap: unknown', create({ overlap: 'queue' }), 'body.overlap'],
     ['minute: -1', schedule({ minute: -1 }), 'body.schedule.minute'],
     ['timezone: unknown', schedule({ timezone: 'Mars/Olympus_Mons' }), 'body.schedule.timezone'],
     ['timezone: misspelt', schedule({ timezone: 'Asia/Teheran_' }), 'body.schedule.timezone'],
@@ -389,12 +409,12 @@ function corpus(): BadRequest[] {
   }
 
   // --- bodies that are not JSON objects, on every route that takes one
-  const bodyRoutes: { method: Method; url: string }[] = [
+  const bodyRoutes: { method: Method; url: string; bodyOptional?: true }[] = [
     { method: 'POST', url: '/processes' },
     { method: 'PATCH', url: `/processes/${NAME}` },
-    { method: 'POST', url: `/processes/${NAME}/pause` },
-    { method: 'POST', url: `/processes/${PAUSED}/resume` },
-    { method: 'POST', url: `/processes/${NAME}/trigger` },
+    { method: 'POST', url: `/processes/${NAME}/pause`, bodyOptional: true },
+    { method: 'POST', url: `/processes/${PAUSED}/resume`, bodyOptional: true },
+    { method: 'POST', url: `/processes/${NAME}/trigger`, bodyOptional: true },
     { method: 'POST', url: `/processes/${NAME}/backfill` },
   ];
   // Where a content type might be accepted after all, the body is still invalid for every route:
@@ -429,7 +449,25 @@ function corpus(): BadRequest[] {
   ];
   for (const route of bodyRoutes) {
     for (const [label, payload, headers] of rawBodies) {
+      // An empty JSON body is no body: what pause, resume and trigger take.
+      if (route.bodyOptional && payload === '') continue;
       add({ label: `body: ${label}`, method: route.method, url: route.url, payload, headers });
+    }
+  }
+  // What a page on another site can make a browser send without a preflight: no body and no content
+  // type (a no-cors fetch), or an empty form. Refused on every write, naming the header.
+  for (const route of [...bodyRoutes, { method: 'DELETE' as const, url: `/processes/${NAME}` }]) {
+    const field = 'headers.content-type';
+    add({ label: 'cross-site: no content type', method: route.method, url: route.url, noContentType: true, field });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      add({
+        label: `cross-site: empty ${type}`,
+        method: route.method,
+        url: route.url,
+        payload: '',
+        headers: { 'content-type': type },
+        field,
+      });
     }
   }
   add({
@@ -461,6 +499,10 @@ function corpus(): BadRequest[] {
     ['rename', { name: 'renamed_process' }, 'body.name'],
     ['implementation', { implementation: PAUSED }, 'body.implementation'],
     ['hour 1e309', '{"schedule": {"hour": 1e309}}', 'body.schedule.hour'],
+    ['concurrency: key outside event.data', { concurrency: { limit: 1, key: 'event.name' } }, 'body.concurrency.key'],
+    ['concurrency: limit 101', { concurrency: { limit: 101 } }, 'body.concurrency.limit'],
+    ['concurrency: unknown field', { concurrency: { limit: 1, per: 'user' } }, 'body.concurrency.per'],
+    ['overlap: null', { overlap: null }, 'body.overlap'],
   ];
   for (const [label, payload, field] of patchCases) {
     add({
@@ -471,6 +513,25 @@ function corpus(): BadRequest[] {
       field,
       headers: typeof payload === 'string' ? json : undefined,
     });
+  }
+
+  // --- POST /events
+  const eventCases: [string, object | string, string | undefined][] = [
+    ['no name', { id: 'evt-fault' }, 'body.name'],
+    ['no id', { name: 'user.day_started' }, 'body.id'],
+    ['empty id', { name: 'user.day_started', id: '' }, 'body.id'],
+    ['id of 201 characters', { name: 'user.day_started', id: 'x'.repeat(201) }, 'body.id'],
+    ['data a list', { name: 'user.day_started', id: 'evt-fault', data: [] }, 'body.data'],
+    [
+      'data over 64 KiB',
+      { name: 'user.day_started', id: 'evt-fault', data: { big: 'x'.repeat(64 * 1024) } },
+      undefined,
+    ],
+    ['unknown field', { name: 'user.day_started', id: 'evt-fault', extra: true }, 'body.extra'],
+    ['name: number', { name: 5, id: 'evt-fault' }, 'body.name'],
+  ];
+  for (const [label, payload, field] of eventCases) {
+    add({ label: `events: ${label}`, method: 'POST', url: '/events', payload, field });
   }
 
   // --- pause / resume
@@ -733,7 +794,8 @@ it('every bad request gets a 4xx with a clear JSON message, and changes nothing'
   let lastDb = dbBefore;
   let lastTemporal = temporalBefore;
   for (const r of requests) {
-    const headers = { ...(r.noAuth ? {} : AUTH), ...r.headers };
+    // As a client does: writes say they are JSON (the API refuses any other), unless the case says otherwise.
+    const headers = { ...(r.noAuth ? {} : AUTH), ...(r.method === 'GET' || r.noContentType ? {} : json), ...r.headers };
     try {
       const response = await app.inject({
         method: r.method,

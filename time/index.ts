@@ -10,3 +10,5 @@ export { formatIsoWithOffset } from './iso';
 export { formatJalaliDate, formatJalaliDateTime, jalaliAt } from './jalali';
 export type { DailyTime } from './firing-times';
 export { firingOn, firingTimesBetween, lastFiringAtOrBefore, nextFiringAfter } from './firing-times';
+export type { OffsetChange } from './offset-change';
+export { offsetChangeOn, offsetChangeOnDayOf } from './offset-change';

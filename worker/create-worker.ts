@@ -10,10 +10,13 @@ import type { NotificationSettings } from '../activities/notifications/settings'
 import type { Orm } from '../db/orm';
 import type { ProcessDefinition } from '../processes/definition';
 import { PROCESS_REGISTRY } from '../processes/registry';
+import type { Tracing } from '../platform/tracing';
 import { registeredWorkflowsPath } from './workflow-entry';
 
 /** Written by the production build (`npm run build`) next to the compiled code; absent in development. */
 export const PREBUILT_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle.js');
+/** The same workflow code with the tracing interceptors (TRACING_WORKFLOW_MODULES), for a worker that traces. */
+export const PREBUILT_TRACING_BUNDLE = path.resolve(__dirname, '..', 'workflow-bundle-tracing.js');
 
 export interface ProcessWorkerOptions {
   readonly connection: NativeConnection;
@@ -22,6 +25,8 @@ export interface ProcessWorkerOptions {
   readonly orm: Orm;
   readonly client: Client;
   readonly batchSize: number;
+  /** MAX_CONCURRENT_RUNS; unset: the default. */
+  readonly maxConcurrentRuns?: number;
   readonly defaultTimezone: string;
   /** How notifications are sent; their delivery workflows run on this worker's task queue. */
   readonly notifications?: Omit<NotificationSettings, 'taskQueue'>;
@@ -31,6 +36,8 @@ export interface ProcessWorkerOptions {
   readonly activities?: object;
   /** The workflow code: a prebuilt bundle, or a module to bundle now. Defaults to the registry's workflows. */
   readonly workflows?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  /** Set when tracing is on: spans for workflow runs and activities (a given bundle must hold the interceptors). */
+  readonly tracing?: Tracing;
 }
 
 /**
@@ -39,16 +46,19 @@ export interface ProcessWorkerOptions {
  */
 export function createProcessWorker(options: ProcessWorkerOptions): Promise<Worker> {
   const registry = options.registry ?? PROCESS_REGISTRY;
+  const workflows = options.workflows ?? defaultWorkflows(registry, options.tracing !== undefined);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflows ?? defaultWorkflows(registry)),
+    ...workflows,
+    ...(options.tracing ? tracingOptions(options.tracing, workflows) : {}),
     activities: {
       ...createRegisteredActivities(registry, {
         orm: options.orm,
         temporal: options.client,
         batchSize: options.batchSize,
+        ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
         defaultTimezone: options.defaultTimezone,
         notifications: options.notifications && { ...options.notifications, taskQueue: options.taskQueue },
         chains: chainSettings(registry, options.taskQueue),
@@ -94,10 +104,25 @@ export function chainSettings(registry: readonly ProcessDefinition[], taskQueue:
 
 function defaultWorkflows(
   registry: readonly ProcessDefinition[],
+  traced: boolean,
 ): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   // The build bundles the production registry; a worker given another registry bundles its own.
-  if (registry === PROCESS_REGISTRY && fs.existsSync(PREBUILT_BUNDLE)) {
-    return { workflowBundle: { codePath: PREBUILT_BUNDLE } };
+  const prebuilt = traced ? PREBUILT_TRACING_BUNDLE : PREBUILT_BUNDLE;
+  if (registry === PROCESS_REGISTRY && fs.existsSync(prebuilt)) {
+    return { workflowBundle: { codePath: prebuilt } };
   }
   return { workflowsPath: registeredWorkflowsPath(registry) };
+}
+
+/**
+ * The tracing interceptors and sink. A bundle already holds its workflow interceptors (the SDK
+ * would ignore them with a warning), so they are only named when the workflows are bundled now.
+ */
+function tracingOptions(
+  tracing: Tracing,
+  workflows: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>,
+): Pick<WorkerOptions, 'interceptors' | 'sinks'> {
+  const { interceptors, sinks } = tracing.workerOptions;
+  if (workflows.workflowBundle === undefined) return { interceptors, sinks };
+  return { interceptors: { ...interceptors, workflowModules: [] }, sinks };
 }

@@ -3,7 +3,9 @@ import { ApplicationFailure, condition, defineUpdate, setHandler } from '@tempor
 /** How a run's start went, as far as its execution row goes. */
 export type ExecutionOpening =
   | { readonly status: 'started'; readonly executionId: string; readonly runId: string }
-  | { readonly status: 'skipped'; readonly runningExecutionId: string };
+  | { readonly status: 'skipped'; readonly runningExecutionId: string }
+  /** Held back by a concurrency limit: its row is pending, and the run starts when a slot frees. */
+  | { readonly status: 'pending'; readonly executionId: string; readonly runId: string; readonly reason: string };
 
 /**
  * Answers once the run has opened its execution row, or found another run in progress. Sent with the

@@ -5,11 +5,13 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  defineSignal,
   isCancellation,
   log,
   patched,
   proxyActivities,
   proxyLocalActivities,
+  setHandler,
   sleep,
   uuid4,
   workflowInfo,
@@ -18,17 +20,19 @@ import { defineSearchAttributeKey, RetryState, SearchAttributeType } from '@temp
 import type { createExecutionActivities } from '../activities/executions';
 
 type ExecutionActivities = ReturnType<typeof createExecutionActivities>;
-import type {
-  BeginExecutionInput,
-  BeginExecutionOutcome,
-  BeginScheduledOutcome,
-  ProcessResult,
-  RunContext,
-  RunEvent,
-  RunTriggerName,
+import {
+  RUN_MAY_START,
+  type BeginExecutionInput,
+  type BeginExecutionOutcome,
+  type BeginScheduledOutcome,
+  type PendingOutcome,
+  type ProcessResult,
+  type RunContext,
+  type RunEvent,
+  type RunTriggerName,
 } from '../activities/run-types';
 import type { RunPolicy } from '../config/policy';
-import { answerExecutionOpened, type ExecutionOpenedAnswer } from './execution-opened';
+import { answerExecutionOpened, type ExecutionOpenedAnswer, type ExecutionOpening } from './execution-opened';
 import { requirementsMet } from './requirements';
 import { workActivityOptions } from './work-activity-options';
 
@@ -103,6 +107,14 @@ export const RUN_TIMED_OUT = 'RunTimedOut';
  * event in their input, so they never reach this marker.
  */
 export const EVENT_PATCH = 'event-runs';
+/**
+ * Runs from this patch on pass `queues`: one that a concurrency limit holds back (the process's
+ * `concurrency`, MAX_CONCURRENT_RUNS) gets a pending row and waits here for a slot, woken by
+ * RUN_MAY_START when a run ends. Runs recorded before it were only ever started or skipped.
+ */
+export const CONCURRENCY_PATCH = 'concurrency-limits';
+
+const runMayStart = defineSignal(RUN_MAY_START);
 
 /**
  * Opens the execution row, runs the process's work, and always closes the row: completed with
@@ -111,6 +123,7 @@ export const EVENT_PATCH = 'event-runs';
  */
 export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): Promise<ProcessRunOutcome> {
   const openedAnswer = answerExecutionOpened();
+  const slots = slotWakeups();
   const info = workflowInfo();
   const executionRows = patched(LOCAL_RECORDS_PATCH) ? executionRowsByLocalActivity : executionRowsByActivity;
   const scheduledAt = info.typedSearchAttributes.get(SCHEDULED_START_TIME);
@@ -125,16 +138,24 @@ export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): P
     ...(input.rerunOf === undefined ? {} : { rerunOf: input.rerunOf }),
     ...(input.event === undefined ? {} : { eventId: input.event.id }),
     ...(input.causedBy === undefined ? {} : { causedBy: input.causedBy }),
+    ...(patched(CONCURRENCY_PATCH) ? { queues: true } : {}),
   };
+  const waits: SlotWait = { executionRows, slots };
   if (input.event !== undefined && patched(EVENT_PATCH)) {
-    return runForEvent(begin, input.event, executionRows, openedAnswer, work);
+    return runForEvent(begin, input.event, waits, openedAnswer, work);
   }
   // Manual runs, reruns and chained runs are an operator's choice (or the policy's, for the day a run
   // failed; or another run's ending): no day's claim. Older histories have none of 'chain'.
   if (!UNCLAIMED_TRIGGERS.includes(begin.trigger) && patched(DAY_CLAIM_PATCH)) {
-    return runForDays(begin, executionRows, openedAnswer, work);
+    return runForDays(begin, waits, openedAnswer, work);
   }
   const opening: BeginExecutionOutcome = await opened(openedAnswer, executionRows.beginExecution(begin));
+  if (opening.kind === 'pending') {
+    openedAnswer.opened(pendingOpening(opening));
+    const run = await slotTaken(begin, opening, waits);
+    if (!run) return closedWhileWaiting(opening);
+    return settled(await runAndClose(run, begin, waits, work));
+  }
   if (opening.kind === 'skipped') {
     log.warn('Skipped: another run of this process is in progress', {
       process: input.processName,
@@ -146,7 +167,70 @@ export async function runAndRecord(input: ProcessRunInput, work: ProcessWork): P
   }
   const { run } = opening;
   openedAnswer.opened({ status: 'started', executionId: run.executionId, runId: info.runId });
-  return settled(await runAndClose(run, begin, executionRows, work));
+  return settled(await runAndClose(run, begin, waits, work));
+}
+
+/** What a run needs to wait for a slot: the row activities, and the count of RUN_MAY_START signals. */
+interface SlotWait {
+  readonly executionRows: ExecutionActivities;
+  readonly slots: { readonly wakeups: () => number };
+}
+
+/** Counts RUN_MAY_START signals; a handler issues no command, so older histories replay unchanged. */
+function slotWakeups(): SlotWait['slots'] {
+  let wakeups = 0;
+  setHandler(runMayStart, () => {
+    wakeups++;
+  });
+  return { wakeups: () => wakeups };
+}
+
+/** A waiting run looks again when woken, or else after 1 s doubling to 30 s. */
+const SLOT_WAIT_FIRST_MS = 1_000;
+const SLOT_WAIT_MAX_MS = 30_000;
+
+/**
+ * Waits with a pending row until the limits let the run start: its context then, or undefined when
+ * the row was closed meanwhile. Cancelled while waiting (by an operator, or a newer run under
+ * overlap cancel_other), or failing to look, it closes its row as failed first.
+ */
+async function slotTaken(
+  begin: BeginExecutionInput,
+  pending: PendingOutcome,
+  { executionRows, slots }: SlotWait,
+): Promise<RunContext | undefined> {
+  const waiting = { ...begin, executionId: pending.executionId, logicalTime: pending.logicalTime };
+  log.info('Run waits for a slot', {
+    process: begin.processName,
+    executionId: pending.executionId,
+    reason: pending.reason,
+  });
+  let waitMs = SLOT_WAIT_FIRST_MS;
+  let seen = slots.wakeups();
+  try {
+    for (;;) {
+      await condition(() => slots.wakeups() > seen, waitMs);
+      seen = slots.wakeups();
+      waitMs = Math.min(waitMs * 2, SLOT_WAIT_MAX_MS);
+      const look = await executionRows.admitPendingRun(waiting);
+      if (look.kind === 'started') return look.run;
+      if (look.kind === 'gone') return undefined;
+    }
+  } catch (err) {
+    // Never left pending: cancelled (by an operator, or a newer run), or unable to look (its process deleted).
+    const why = isCancellation(err) ? 'cancelled while it waited for a slot' : describeFailure(err);
+    await CancellationScope.nonCancellable(() => executionRows.failExecution(pending.executionId, why));
+    throw err;
+  }
+}
+
+function pendingOpening(pending: PendingOutcome): ExecutionOpening {
+  return { status: 'pending', executionId: pending.executionId, runId: workflowInfo().runId, reason: pending.reason };
+}
+
+function closedWhileWaiting(pending: PendingOutcome): ProcessRunOutcome {
+  const reason = `run ${pending.executionId} was closed while it waited for a slot`;
+  return { success: false, skipped: true, running_execution_id: null, reason };
 }
 
 /** How long a scheduled run waits for another run of its process before looking again: 5 s doubling to 5 min. */
@@ -160,15 +244,24 @@ const BUSY_WAIT_MAX_MS = 300_000;
  */
 async function runForDays(
   first: BeginExecutionInput,
-  executionRows: ExecutionActivities,
+  waits: SlotWait,
   openedAnswer: ExecutionOpenedAnswer,
   work: ProcessWork,
 ): Promise<ProcessRunOutcome> {
+  const { executionRows } = waits;
   let begin = first;
   let waitMs = BUSY_WAIT_FIRST_MS;
   let last: { readonly result: ProcessRunOutcome } | { readonly error: unknown } | undefined;
   for (;;) {
-    const opening: BeginScheduledOutcome = await opened(openedAnswer, executionRows.beginScheduledRun(begin));
+    let opening: BeginScheduledOutcome = await opened(openedAnswer, executionRows.beginScheduledRun(begin));
+    if (opening.kind === 'pending') {
+      openedAnswer.opened(pendingOpening(opening));
+      const pending = opening;
+      begin = { ...begin, logicalTime: pending.logicalTime };
+      const run = await slotTaken(begin, pending, waits);
+      if (!run) return last ? settled(last) : closedWhileWaiting(pending);
+      opening = { kind: 'started', run };
+    }
     if (opening.kind === 'busy' && opening.wait) {
       await sleep(waitMs);
       waitMs = Math.min(waitMs * 2, BUSY_WAIT_MAX_MS);
@@ -191,7 +284,7 @@ async function runForDays(
     }
     const { run } = opening;
     openedAnswer.opened({ status: 'started', executionId: run.executionId, runId: workflowInfo().runId });
-    last = await runAndClose(run, begin, executionRows, work);
+    last = await runAndClose(run, begin, waits, work);
     if ('error' in last && isCancellation(last.error)) throw last.error;
     if (begin.trigger !== 'schedule') return settled(last);
     const next = await executionRows.accountSkippedTimes({
@@ -217,16 +310,23 @@ const EVENT_WAIT_MAX_MS = 30_000;
 async function runForEvent(
   begin: BeginExecutionInput,
   event: RunEvent,
-  executionRows: ExecutionActivities,
+  waits: SlotWait,
   openedAnswer: ExecutionOpenedAnswer,
   work: ProcessWork,
 ): Promise<ProcessRunOutcome> {
+  const { executionRows } = waits;
   let waitMs = EVENT_WAIT_FIRST_MS;
   for (;;) {
     const opening = await opened(openedAnswer, executionRows.beginExecution(begin));
+    if (opening.kind === 'pending') {
+      openedAnswer.opened(pendingOpening(opening));
+      const run = await slotTaken(begin, opening, waits);
+      if (!run) return closedWhileWaiting(opening);
+      return settled(await runAndClose({ ...run, event }, begin, waits, work));
+    }
     if (opening.kind === 'started') {
       openedAnswer.opened({ status: 'started', executionId: opening.run.executionId, runId: workflowInfo().runId });
-      return settled(await runAndClose({ ...opening.run, event }, begin, executionRows, work));
+      return settled(await runAndClose({ ...opening.run, event }, begin, waits, work));
     }
     log.info('Event run waits: another run of this process is in progress', {
       process: begin.processName,
@@ -249,9 +349,10 @@ type Settled = { readonly result: ProcessResult } | { readonly error: unknown };
 async function runAndClose(
   run: RunContext,
   begin: BeginExecutionInput,
-  executionRows: ExecutionActivities,
+  waits: SlotWait,
   work: ProcessWork,
 ): Promise<Settled> {
+  const { executionRows } = waits;
   const policy = patched(POLICY_PATCH) ? run.policy : undefined;
   const requirements = begin.trigger === 'schedule' || begin.trigger === 'backfill';
   let last = await workAndClose(run, policy, executionRows, work, requirements);
@@ -260,13 +361,19 @@ async function runAndClose(
   let failed = run;
   for (let rerun = 1; rerun <= maxRuns && 'error' in last && !isCancellation(last.error); rerun++) {
     if (delayMinutes > 0) await sleep(delayMinutes * 60_000);
-    const opening = await executionRows.beginExecution({
+    const rerunBegin: BeginExecutionInput = {
       ...begin,
       executionId: uuid4(),
       trigger: 'rerun',
       logicalTime: run.logicalTime,
       rerunOf: failed.executionId,
-    });
+    };
+    let opening = await executionRows.beginExecution(rerunBegin);
+    if (opening.kind === 'pending') {
+      const admitted = await slotTaken(rerunBegin, opening, waits);
+      if (!admitted) return last;
+      opening = { kind: 'started', run: admitted };
+    }
     if (opening.kind === 'skipped') {
       log.warn('Automatic rerun not started: another run of this process is in progress', {
         process: run.processName,

@@ -70,8 +70,11 @@ export function tasksMoved(result: ProcessResult | null): number | undefined {
   return counts.length === 0 ? undefined : counts.reduce((a, b) => a + b, 0);
 }
 
-/** Behflow's create_all databases keep result as json, the others as jsonb: read it as jsonb either way. */
-const MOVED_SQL = `(CASE WHEN jsonb_typeof(result::jsonb -> 'tasks_rescheduled') = 'number'
+/**
+ * Behflow's create_all databases keep result as json, the others as jsonb: read it as jsonb either way.
+ * Exported for the console's daily chart (api/services/runs/daily-stats.ts), which sums the same count.
+ */
+export const MOVED_SQL = `(CASE WHEN jsonb_typeof(result::jsonb -> 'tasks_rescheduled') = 'number'
                          THEN (result::jsonb ->> 'tasks_rescheduled')::numeric ELSE 0 END +
                     CASE WHEN jsonb_typeof(result::jsonb -> 'tasks_archived') = 'number'
                          THEN (result::jsonb ->> 'tasks_archived')::numeric ELSE 0 END)`;

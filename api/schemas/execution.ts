@@ -34,6 +34,14 @@ export const ExecutionView = Type.Object(
     caused_by: Type.Union([Type.String({ format: 'uuid' }), Type.Null()], {
       description: 'A chained run (trigger chain): the upstream execution whose ending started it; else null',
     }),
+    queued_at: {
+      ...NullableTimestamp,
+      description: 'A run a concurrency limit held back: when it began to wait; else null',
+    },
+    waiting_reason: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'While the run waits for a slot (status pending): why, naming the limit and the runs holding it; else null',
+    }),
     caused: Type.Optional(
       Type.Array(
         Type.Object({

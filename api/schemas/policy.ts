@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { MASKED, NOTIFY_EVENTS } from '../../config/policy';
+import { MASKED, MAX_PARTITIONS, NOTIFY_EVENTS } from '../../config/policy';
 
 /**
  * The failure policy's shape, for the OpenAPI document and a first check of types; config/policy.ts
@@ -93,6 +93,14 @@ export const PolicyBody = Type.Object(
         { max_moved: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) },
         { additionalProperties: false, description: '"unusual": more moved than max_moved, or none when usually some' },
       ),
+    ),
+    partitions: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PARTITIONS,
+        description:
+          'Parts a run of reschedule_remaining_tasks splits its table walk into, walked side by side (README, "Running at scale"); 1: one activity',
+      }),
     ),
   },
   {

@@ -5,6 +5,7 @@ import type { ProcessPolicy } from '../../config/policy';
 import { ExecutionView } from './execution';
 import { EventName } from './events';
 import { AfterBody, RequiresBody } from './chains';
+import { ConcurrencyBody, OverlapBody } from './concurrency';
 import { PolicyBody } from './policy';
 
 /** The one schedule schema (config/schedule.ts): what the environment's defaults and the rows are checked by. */
@@ -51,6 +52,8 @@ export const CreateProcessBody = Type.Object(
     event: Type.Optional(EventBinding),
     after: Type.Optional(AfterBody),
     requires: Type.Optional(RequiresBody),
+    concurrency: Type.Optional(ConcurrencyBody),
+    overlap: Type.Optional(OverlapBody),
   },
   { additionalProperties: false },
 );
@@ -67,6 +70,8 @@ export const UpdateProcessBody = Type.Object(
     policy: Type.Optional(PolicyBody),
     after: Type.Optional(AfterBody),
     requires: Type.Optional(RequiresBody),
+    concurrency: Type.Optional(ConcurrencyBody),
+    overlap: Type.Optional(OverlapBody),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -99,6 +104,11 @@ export const ProcessView = Type.Object(
     }),
     after: AfterBody,
     requires: RequiresBody,
+    concurrency: ConcurrencyBody,
+    overlap: OverlapBody,
+    waiting_runs: Type.Integer({
+      description: 'Runs of this process waiting for a slot (status pending; each says why in waiting_reason)',
+    }),
     enabled: Type.Boolean(),
     paused: Type.Boolean({ description: 'Whether the Temporal schedule is paused' }),
     pause_note: Type.Union([Type.String(), Type.Null()]),

@@ -125,9 +125,17 @@ const Cursor = Type.String({
   description: 'next_cursor of the previous page; omit for the first page',
 });
 
+/** What can start a run (db/entities/enums.ts RunTrigger); Behflow-era rows have none. */
+export const RUN_TRIGGERS = ['schedule', 'manual', 'backfill', 'rerun', 'event', 'chain'] as const;
+export const RunTriggerValue = Type.Union(
+  RUN_TRIGGERS.map((t) => Type.Literal(t)),
+  { description: 'Only runs with this trigger' },
+);
+
 export const ExecutionsQuery = Type.Object(
   {
     status: Type.Optional(ExecutionStatus),
+    trigger: Type.Optional(RunTriggerValue),
     from: Type.Optional(
       Type.String({
         format: 'date-time',

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AutomatedProcessExecution, TriggerType } from '../../db/entities';
 import type { CatalogEntry } from '../../processes/catalog';
 import { storedAfter, storedRequires } from '../../config/chains';
+import { storedConcurrency, storedOverlap } from '../../config/concurrency';
 import { maskedPolicy, storedPolicy } from '../../config/policy';
 import { processZone } from '../../config/schedule';
 import { scheduleIdFor } from '../../temporal/ids';
@@ -44,6 +45,9 @@ export async function toProcessView(deps: AppDeps, em: EntityManager, entry: Cat
     policy: maskedPolicy(storedPolicy(entry.registration?.policy)),
     after: storedAfter(entry.registration?.after),
     requires: storedRequires(entry.registration?.requires),
+    concurrency: storedConcurrency(entry.registration?.concurrency),
+    overlap: storedOverlap(entry.registration?.overlap),
+    waiting_runs: counts.waiting,
     enabled: process.isEnabled,
     paused: described?.state.paused ?? !process.isEnabled,
     pause_note: described?.state.paused ? (described.state.note ?? null) : null,
@@ -75,6 +79,7 @@ function nextRuns(described: ScheduleDescription | undefined, zone: string): str
 interface RunCounts {
   readonly nominalTimes: { skipped: number; missed: number };
   readonly otherScheduler: { count_7d: number; last: string | null };
+  readonly waiting: number;
 }
 
 /**
@@ -85,19 +90,22 @@ interface RunCounts {
 async function runCounts(em: EntityManager, processId: string): Promise<RunCounts> {
   const [row] = await em
     .getConnection()
-    .execute<{ skipped: string; missed: string; other_7d: string; other_last: string | null }[]>(
-      `SELECT n.skipped, n.missed, o.other_7d, o.other_last
+    .execute<{ skipped: string; missed: string; other_7d: string; other_last: string | null; waiting: string }[]>(
+      `SELECT n.skipped, n.missed, o.other_7d, o.other_last, w.waiting
        FROM (SELECT count(*) FILTER (WHERE outcome = 'skipped') AS skipped,
                     count(*) FILTER (WHERE outcome = 'missed') AS missed
                FROM automated_process_nominal_times WHERE process_id = ?) n,
             (SELECT count(*) FILTER (WHERE started_at > now() - interval '7 days') AS other_7d,
                     to_char(max(started_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS other_last
-               FROM automated_process_executions WHERE process_id = ? AND workflow_id IS NULL) o`,
-      [processId, processId],
+               FROM automated_process_executions WHERE process_id = ? AND workflow_id IS NULL) o,
+            (SELECT count(*) AS waiting FROM automated_process_executions
+              WHERE process_id = ? AND status = 'pending' AND workflow_id IS NOT NULL) w`,
+      [processId, processId, processId],
     );
   return {
     nominalTimes: { skipped: Number(row?.skipped ?? 0), missed: Number(row?.missed ?? 0) },
     otherScheduler: { count_7d: Number(row?.other_7d ?? 0), last: row?.other_last ?? null },
+    waiting: Number(row?.waiting ?? 0),
   };
 }
 

@@ -9,6 +9,7 @@ import {
   type ChainAfter,
   type ChainRequirement,
 } from '../../config/chains';
+import { parseConcurrency, type ProcessConcurrency } from '../../config/concurrency';
 import { parsePolicy, storedPolicy, type ProcessPolicy } from '../../config/policy';
 import { InvalidProcessConfigError } from '../../config/process-config';
 import { parseSchedule, type Schedule } from '../../config/schedule';
@@ -157,6 +158,7 @@ export function processService(deps: AppDeps) {
       const after = body.after === undefined ? null : validChain(() => parseAfter(body.after, 'body.after'));
       const requires =
         body.requires === undefined ? null : validChain(() => parseRequires(body.requires, 'body.requires'));
+      const concurrency = body.concurrency === undefined ? null : validConcurrency(body.concurrency);
       await write(body.name, async (em, touchTemporal) => {
         if (await em.count(AutomatedProcess, { name: body.name })) throw nameTaken(body.name);
         await checkChains(em, body.name, after, requires);
@@ -185,6 +187,8 @@ export function processService(deps: AppDeps) {
           eventFilter: binding?.filter ?? null,
           after: after?.length ? after : null,
           requires: requires?.length ? requires : null,
+          concurrency,
+          overlap: body.overlap ?? null,
         });
         await em.flush();
         touchTemporal();
@@ -229,6 +233,12 @@ export function processService(deps: AppDeps) {
           await checkChains(em, name, after, requires);
           if (after) registration.after = after.length ? after : null;
           if (requires) registration.requires = requires.length ? requires : null;
+        }
+        if (body.concurrency !== undefined || body.overlap !== undefined) {
+          registration = registrationOf(em, entry);
+          if (body.concurrency !== undefined) registration.concurrency = validConcurrency(body.concurrency);
+          // A run in progress or waiting keeps going; the new limit applies to the next decision.
+          if (body.overlap !== undefined) registration.overlap = body.overlap;
         }
         const enabledChanged = body.enabled !== undefined && body.enabled !== process.isEnabled;
         if (body.enabled !== undefined) process.isEnabled = body.enabled;
@@ -339,6 +349,10 @@ function validPolicy(policy: unknown, base?: ProcessPolicy): ProcessPolicy {
     if (err instanceof InvalidProcessConfigError) throw badRequest(err.field, err.rule);
     throw err;
   }
+}
+
+function validConcurrency(concurrency: unknown): ProcessConcurrency {
+  return validChain(() => parseConcurrency(concurrency, 'body.concurrency'));
 }
 
 function validChain<T>(parse: () => T): T {

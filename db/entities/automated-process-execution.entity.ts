@@ -24,6 +24,13 @@ export class AutomatedProcessExecution {
   eventId?: string | null;
   /** A chained run (trigger 'chain'): the upstream execution whose ending started it. */
   causedBy?: string | null;
+  /** The value of the process's concurrency key this run holds a slot under ('' or null: none). */
+  concurrencyKey?: string | null;
+  /** Which of the process's `concurrency.limit` slots the run holds while running (null: 0). */
+  concurrencySlot?: number | null;
+  /** A run that waited for a slot (status pending until it got one): since when, and why while it waits. */
+  queuedAt?: Date | null;
+  waitingReason?: string | null;
 }
 
 export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcessExecution>({
@@ -50,5 +57,9 @@ export const AutomatedProcessExecutionSchema = new EntitySchema<AutomatedProcess
     rerunOf: { type: 'uuid', nullable: true },
     eventId: { type: 'text', nullable: true },
     causedBy: { type: 'uuid', nullable: true },
+    concurrencyKey: { type: 'text', nullable: true },
+    concurrencySlot: { type: 'smallint', nullable: true },
+    queuedAt: { type: 'Date', columnType: 'timestamptz', nullable: true },
+    waitingReason: { type: 'text', nullable: true },
   },
 });

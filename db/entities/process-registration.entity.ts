@@ -1,5 +1,6 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { ChainAfter, ChainRequirement } from '../../config/chains';
+import type { Overlap, ProcessConcurrency } from '../../config/concurrency';
 import type { ProcessPolicy } from '../../config/policy';
 
 /**
@@ -8,7 +9,16 @@ import type { ProcessPolicy } from '../../config/policy';
  * renamed to free its name, because its execution history refers to it.
  */
 export class ProcessRegistration {
-  [OptionalProps]?: 'deletedAt' | 'apiPauseNote' | 'policy' | 'eventName' | 'eventFilter' | 'after' | 'requires';
+  [OptionalProps]?:
+    | 'deletedAt'
+    | 'apiPauseNote'
+    | 'policy'
+    | 'eventName'
+    | 'eventFilter'
+    | 'after'
+    | 'requires'
+    | 'concurrency'
+    | 'overlap';
   processId!: string;
   implementation!: string;
   /** The name the process had when it was deleted; shown with its history. */
@@ -25,6 +35,10 @@ export class ProcessRegistration {
   after?: ChainAfter[] | null;
   /** What must have completed for a scheduled run's local day (config/chains.ts); null: nothing. */
   requires?: ChainRequirement[] | null;
+  /** How many runs at once, per key (config/concurrency.ts); null: one per process. */
+  concurrency?: ProcessConcurrency | null;
+  /** What a run does when the limit is reached (config/concurrency.ts); null: skip. */
+  overlap?: Overlap | null;
 }
 
 export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
@@ -41,5 +55,7 @@ export const ProcessRegistrationSchema = new EntitySchema<ProcessRegistration>({
     eventFilter: { type: 'json', columnType: 'jsonb', nullable: true },
     after: { type: 'json', columnType: 'jsonb', nullable: true, fieldName: 'chain_after' },
     requires: { type: 'json', columnType: 'jsonb', nullable: true, fieldName: 'chain_requires' },
+    concurrency: { type: 'json', columnType: 'jsonb', nullable: true },
+    overlap: { type: 'text', nullable: true },
   },
 });

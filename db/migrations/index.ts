@@ -13,6 +13,10 @@ import { Migration20261202020000Reruns } from './Migration20261202020000Reruns';
 import { Migration20261202030000Notifications } from './Migration20261202030000Notifications';
 import { Migration20261202040000Events } from './Migration20261202040000Events';
 import { Migration20261202050000Chains } from './Migration20261202050000Chains';
+import { Migration20261202060000ConcurrencyLimits } from './Migration20261202060000ConcurrencyLimits';
+import { Migration20261202070000ConsoleIndexes } from './Migration20261202070000ConsoleIndexes';
+import { Migration20261202080000ConsoleSignOuts } from './Migration20261202080000ConsoleSignOuts';
+import { Migration20261202090000MetricsIndexes } from './Migration20261202090000MetricsIndexes';
 
 /** Listed explicitly so migrations run the same under tsx, jest and a bundled build. */
 export const MIGRATIONS: MigrationObject[] = [
@@ -30,4 +34,8 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261202030000Notifications', class: Migration20261202030000Notifications },
   { name: 'Migration20261202040000Events', class: Migration20261202040000Events },
   { name: 'Migration20261202050000Chains', class: Migration20261202050000Chains },
+  { name: 'Migration20261202060000ConcurrencyLimits', class: Migration20261202060000ConcurrencyLimits },
+  { name: 'Migration20261202070000ConsoleIndexes', class: Migration20261202070000ConsoleIndexes },
+  { name: 'Migration20261202080000ConsoleSignOuts', class: Migration20261202080000ConsoleSignOuts },
+  { name: 'Migration20261202090000MetricsIndexes', class: Migration20261202090000MetricsIndexes },
 ];

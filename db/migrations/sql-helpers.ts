@@ -31,21 +31,25 @@ END $$;`;
 
 /**
  * An index of this service's own: created when no index has its name; left as it is when one has,
- * with the same table and columns; otherwise the migration fails saying what holds the name, so a
- * clash never silently leaves the index out.
+ * with the same table, columns and (for a partial index) predicate; otherwise the migration fails saying what
+ * holds the name, so a clash never silently leaves the index out. Columns and predicate as pg_get_indexdef
+ * prints them (expressions included), since that is what an existing index is compared with.
  */
-export function ensureOwnIndex(name: string, table: string, columns: string): string {
-  const wanted = `USING btree (${columns})`;
+export function ensureOwnIndex(name: string, table: string, columns: string, where?: string): string {
+  // As pg_get_indexdef prints it: a partial index's predicate in parentheses after WHERE.
+  const wanted = `USING btree (${columns})${where === undefined ? '' : ` WHERE (${where})`}`;
+  // An expression's literals ('-infinity'::…) inside the string literals below.
+  const quoted = (text: string) => text.replace(/'/g, "''");
   return `DO $$
 DECLARE existing text;
 BEGIN
   IF to_regclass('${name}') IS NULL THEN
-    CREATE INDEX ${name} ON ${table} (${columns});
+    CREATE INDEX ${name} ON ${table} (${columns})${where === undefined ? '' : ` WHERE ${where}`};
   ELSE
     SELECT pg_get_indexdef(i.indexrelid) INTO existing FROM pg_index i
      WHERE i.indexrelid = '${name}'::regclass AND i.indrelid = '${table}'::regclass;
-    IF existing IS NULL OR right(existing, ${wanted.length}) <> '${wanted}' THEN
-      RAISE EXCEPTION 'index name ${name} is taken by %, not this service''s index on ${table} (${columns})',
+    IF existing IS NULL OR right(existing, ${wanted.length}) <> '${quoted(wanted)}' THEN
+      RAISE EXCEPTION 'index name ${name} is taken by %, not this service''s index on ${table} ${quoted(wanted)}',
         coalesce(existing, '${name}'::regclass::text || ' on another table or of another kind');
     END IF;
   END IF;

@@ -35,7 +35,12 @@ export class FaultStack {
   temporal!: Awaited<ReturnType<FaultStack['startTemporal']>>;
   client!: Client;
   pool!: Pool;
-  worker: Worker | undefined;
+  /** Every worker started, in order; most tests run one at a time. */
+  readonly workers: Worker[] = [];
+  /** The worker started last. */
+  get worker(): Worker | undefined {
+    return this.workers.at(-1);
+  }
 
   /** `persistentTemporal`: Temporal persists to a file in the temp folder, so it can restart with its data. */
   private constructor(
@@ -57,7 +62,7 @@ export class FaultStack {
       stack.pool = new Pool({ connectionString: stack.postgres.databaseUrl, max: 3, connectionTimeoutMillis: 5_000 });
       stack.pool.on('error', () => undefined); // an idle client lost to a server stopped on purpose
       stack.cleanup.add('close the pool', () => stack.pool.end());
-      stack.cleanup.add('stop the worker', () => stack.killWorker());
+      stack.cleanup.add('stop the workers', () => Promise.all(stack.workers.map((w) => stack.killWorker(w))));
       await stack.startWorker();
     } catch (error) {
       await stack.close().catch(() => undefined);
@@ -89,12 +94,15 @@ export class FaultStack {
     return { address: host.temporalAddress ?? '', port, uiPort, stop: host.stop };
   }
 
-  /** `node tsx/cli bin/worker.ts`, its schedules put 12 hours away so no scheduled run fires by itself. */
-  async startWorker(): Promise<Worker> {
-    if (this.worker && !this.worker.exited) throw new Error('a worker is running already');
+  /**
+   * `node tsx/cli bin/worker.ts`, its schedules put 12 hours away so no scheduled run fires by itself.
+   * `beside`: another worker on the same task queue while the others run (each logs to its own file).
+   */
+  async startWorker(options: { beside?: boolean } = {}): Promise<Worker> {
+    if (!options.beside && this.workers.some((w) => !w.exited)) throw new Error('a worker is running already');
     const startedAt = Date.now();
     const hour = String((localHourMinute(ZONE, Date.now()).hour + 12) % 24);
-    const logFile = path.join(this.tmp, 'worker.log');
+    const logFile = path.join(this.tmp, options.beside ? `worker-${this.workers.length + 1}.log` : 'worker.log');
     const before = fs.existsSync(logFile) ? fs.statSync(logFile).size : 0;
     const logFd = fs.openSync(logFile, 'a');
     const inherited = Object.entries(process.env).filter(([name]) => !CONFIG_VARIABLES.test(name));
@@ -111,7 +119,8 @@ export class FaultStack {
       detached: true,
     });
     fs.closeSync(logFd);
-    const worker: Worker = (this.worker = { pid: child.pid ?? 0, exited: false, startupMs: 0 });
+    const worker: Worker = { pid: child.pid ?? 0, exited: false, startupMs: 0 };
+    this.workers.push(worker);
     child.once('exit', () => (worker.exited = true));
     process.on('exit', () => signalGroup(worker.pid, 'SIGKILL')); // if jest exits without cleaning up
     for (const deadline = Date.now() + 180_000; ; await sleep(100)) {
@@ -127,7 +136,7 @@ export class FaultStack {
     return worker;
   }
 
-  readonly killWorker = async () => this.worker && stopGroup(this.worker.pid, 'SIGKILL', 0);
+  readonly killWorker = async (worker = this.worker) => worker && stopGroup(worker.pid, 'SIGKILL', 0);
   readonly stopPostgres = () => this.postgres.stop();
   readonly stopTemporal = () => this.temporal.stop();
 
@@ -148,7 +157,8 @@ export class FaultStack {
     const left = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' })
       .split('\n')
       .filter((line) => markers.some((m) => line.includes(m)) && !line.includes('ps -eo'));
-    if (this.worker && signalGroup(this.worker.pid, 0)) left.push(`the worker's process group ${this.worker.pid}`);
+    for (const worker of this.workers)
+      if (signalGroup(worker.pid, 0)) left.push(`a worker's process group ${worker.pid}`);
     if (left.length > 0) errors.push(`processes left behind:\n${left.join('\n')}`);
     if (errors.length > 0) throw new Error(`cleanup failed:\n${errors.join('\n')}`);
   }

@@ -23,6 +23,8 @@ export async function pendingActivities(client: Client, workflowId: string, runI
     attempt: a.attempt ?? 0,
     state: PendingActivityState[a.state ?? 0] ?? String(a.state),
     lastFailure: a.lastFailure?.message ?? undefined,
+    /** The SDK's default identity: `<pid>@<host>`. */
+    workerIdentity: a.lastWorkerIdentity ?? undefined,
   }));
 }
 

@@ -8,7 +8,7 @@ import { startPendingChains } from '../../worker/chain-sweep';
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { sql } from '../helpers/database';
 import { eventually, startWorker, type RunningWorker } from '../helpers/temporal';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
 /** Upstream processes whose name starts with this fail their work (the real work otherwise). */
@@ -36,7 +36,12 @@ afterAll(async () => {
 });
 
 function send(method: 'POST' | 'PATCH' | 'GET', url: string, body?: object) {
-  return api.app.inject({ method, url, headers: AUTH, ...(body === undefined ? {} : { payload: body }) });
+  return api.app.inject({
+    method,
+    url,
+    headers: method === 'GET' ? AUTH : WRITE,
+    ...(body === undefined ? {} : { payload: body }),
+  });
 }
 
 async function allClosed(): Promise<true | undefined> {

@@ -1,7 +1,7 @@
 import { firingTimeOf } from '../helpers/schedule-spec';
 import { scheduleIdFor } from '../../temporal/ids';
 import { sql } from '../helpers/database';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -14,7 +14,12 @@ afterAll(async () => {
 const RESCHEDULE = 'reschedule_remaining_tasks';
 
 function inject(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: object) {
-  return api.app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload }) });
+  return api.app.inject({
+    method,
+    url,
+    headers: method === 'GET' ? AUTH : WRITE,
+    ...(payload === undefined ? {} : { payload }),
+  });
 }
 
 /** The process's row and its Temporal schedule, side by side. */

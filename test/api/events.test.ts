@@ -8,7 +8,7 @@ import { sql } from '../helpers/database';
 import { insertTask, USER_A, USER_B } from '../helpers/fixtures';
 import { holdingActivity } from '../helpers/holding-activity';
 import { eventually, startWorker, type RunningWorker } from '../helpers/temporal';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 const DAY_STARTED = 'user.day_started';
 
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 function post(url: string, body: unknown) {
-  return api.app.inject({ method: 'POST', url, headers: AUTH, payload: body as object });
+  return api.app.inject({ method: 'POST', url, headers: WRITE, payload: body as object });
 }
 
 async function createEventProcess(name: string, event: Record<string, unknown>): Promise<void> {
@@ -151,7 +151,7 @@ describe('POST /events', () => {
     await completedRun(matching.json<{ event_id: string }>().event_id);
   });
 
-  it('an event run waits while another run of its process is in progress, then runs: never skipped', async () => {
+  it('an event run waits (pending, saying why) while another run of its process is in progress, then runs: never skipped', async () => {
     const hold = holdingActivity();
     const real = createRescheduleActivities({ orm: api.db.orm, batchSize: 500 });
     let calls = 0;
@@ -165,8 +165,16 @@ describe('POST /events', () => {
     await hold.running;
     expect((await post('/events', { name: DAY_STARTED, id: second, data: { user_id: USER_B } })).statusCode).toBe(202);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    // Still waiting: no row of its own yet (and none skipped), its workflow running.
-    expect(await eventExecutions(second)).toEqual([]);
+    // Still waiting, visibly: its row pending (none skipped), saying which run holds the slot.
+    const [waiting] = await eventExecutions(second);
+    expect(waiting).toMatchObject({ status: 'pending', trigger: 'event', event_id: second });
+    const shown = await api.app.inject({ method: 'GET', url: `/executions/${waiting!.execution_id}`, headers: AUTH });
+    const [held] = await eventExecutions(first);
+    expect(shown.json()).toMatchObject({
+      status: 'pending',
+      waiting_reason: expect.stringContaining(held!.execution_id),
+      queued_at: expect.any(String),
+    });
     const [run] = await sql<{ workflow_id: string }>(
       api.db.orm,
       'SELECT workflow_id FROM automated_process_event_runs WHERE event_id = ?',

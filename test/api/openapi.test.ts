@@ -1,4 +1,5 @@
 import type { App } from '../../api/app';
+import { sendWritesAsJson } from '../../api/plugins/openapi';
 import { buildTestApi, type TestApi } from './helpers';
 
 interface Operation {
@@ -43,6 +44,10 @@ const toFastifyPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /** The docs themselves (the document, Swagger UI and its assets) are not part of what they describe. */
 const isDocs = (url: string) => url === '/openapi.json' || url === '/docs' || url.startsWith('/docs/');
+/** The operator's console (api/ui): HTML pages and forms, not operations of the JSON API. */
+const isConsole = (url: string) => url === '/ui' || url.startsWith('/ui/');
+/** Prometheus's text format for a scraper (api/routes/metrics.ts), not an operation of the JSON API. */
+const isMetrics = (url: string) => url === '/metrics';
 
 function refsIn(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) for (const v of value) refsIn(v, found);
@@ -64,7 +69,9 @@ beforeAll(async () => {
   expect(res.statusCode).toBe(200);
   doc = res.json();
   // HEAD routes are Fastify's automatic twins of GET routes; the document leaves them out.
-  routes = registeredRoutes(api.app).filter((r) => r.method !== 'HEAD' && !isDocs(r.url));
+  routes = registeredRoutes(api.app).filter(
+    (r) => r.method !== 'HEAD' && !isDocs(r.url) && !isConsole(r.url) && !isMetrics(r.url),
+  );
 });
 afterAll(async () => {
   await api?.close();
@@ -184,4 +191,15 @@ test('Swagger UI: the page and everything it loads', async () => {
     const res = await api.app.inject({ method: 'GET', url: asset });
     expect([asset, res.statusCode]).toEqual([asset, 200]);
   }
+});
+
+test('Swagger UI sends its writes as JSON, as the API requires (trigger and DELETE have no body to type)', async () => {
+  const initializer = await api.app.inject({ method: 'GET', url: '/docs/static/swagger-initializer.js' });
+  expect(initializer.statusCode).toBe(200);
+  expect(initializer.body).toContain(`"requestInterceptor":${sendWritesAsJson.toString()}`);
+  expect(sendWritesAsJson({ method: 'post', headers: {} }).headers).toEqual({ 'Content-Type': 'application/json' });
+  expect(sendWritesAsJson({ method: 'DELETE' }).headers).toEqual({ 'Content-Type': 'application/json' });
+  const typed = { 'content-type': 'application/json; charset=utf-8' };
+  expect(sendWritesAsJson({ method: 'PATCH', headers: { ...typed } }).headers).toEqual(typed);
+  expect(sendWritesAsJson({ method: 'GET', headers: {} }).headers).toEqual({});
 });

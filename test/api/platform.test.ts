@@ -282,6 +282,37 @@ describe('bearer token', () => {
   });
 });
 
+describe('API_TRUST_PROXY', () => {
+  test.each([
+    ['true', 'https', '203.0.113.7'],
+    ['false', 'http', '127.0.0.1'],
+  ])(
+    '%s: the real server takes the protocol and address from X-Forwarded-* only when told to',
+    async (trust, protocol, ip) => {
+      const config = loadConfig({ ...process.env, API_TOKEN: TEST_TOKEN, API_TRUST_PROXY: trust }, PROCESS_REGISTRY);
+      const app = await buildServer(
+        { orm: api.db.orm, client: api.temporal.client, config, registry: PROCESS_REGISTRY },
+        { write: () => undefined },
+      );
+      app.get('/test-protocol', async (request) => ({ protocol: request.protocol, ip: request.ip }));
+      try {
+        const res = await app.inject({
+          method: 'GET',
+          url: '/test-protocol',
+          headers: {
+            authorization: `Bearer ${TEST_TOKEN}`,
+            'x-forwarded-proto': 'https',
+            'x-forwarded-for': '203.0.113.7',
+          },
+        });
+        expect(res.json()).toEqual({ protocol, ip });
+      } finally {
+        await app.close();
+      }
+    },
+  );
+});
+
 describe('the server log', () => {
   test('never holds the token, right or wrong, wherever headers are logged', async () => {
     const lines: string[] = [];

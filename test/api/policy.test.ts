@@ -1,6 +1,6 @@
 import { DEFAULT_POLICY } from '../../config/policy';
 import { sql } from '../helpers/database';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ function inject(method: 'GET' | 'POST' | 'PATCH', url: string, payload?: unknown
   return api.app.inject({
     method,
     url,
-    headers: AUTH,
+    headers: method === 'GET' ? AUTH : WRITE,
     ...(payload === undefined ? {} : { payload: payload as object }),
   });
 }

@@ -6,7 +6,7 @@ import { scheduleIdFor } from '../../temporal/ids';
 import { reconcileSchedules } from '../../temporal/reconcile';
 import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 import { firingTimeOf } from '../helpers/schedule-spec';
 
 let api: TestApi;
@@ -25,7 +25,7 @@ function inject(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payloa
   return api.app.inject({
     method,
     url,
-    headers: AUTH,
+    headers: method === 'GET' ? AUTH : WRITE,
     ...(payload === undefined ? {} : { payload: payload as object }),
   });
 }

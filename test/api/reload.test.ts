@@ -8,7 +8,7 @@ import { reconcileSchedules, type ReconcileReport } from '../../temporal/reconci
 import { DISABLED_NOTE } from '../../temporal/schedule-options';
 import { sql } from '../helpers/database';
 import { eventually } from '../helpers/temporal';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -22,7 +22,12 @@ afterAll(async () => {
 const RESCHEDULE = 'reschedule_remaining_tasks';
 
 function inject(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: object) {
-  return api.app.inject({ method, url, headers: AUTH, ...(payload === undefined ? {} : { payload }) });
+  return api.app.inject({
+    method,
+    url,
+    headers: method === 'GET' ? AUTH : WRITE,
+    ...(payload === undefined ? {} : { payload }),
+  });
 }
 
 /** `npm run schedules:reload`, with the client it is given. */
@@ -87,18 +92,14 @@ function stalledClient(real: Client) {
   return { client, release, reached };
 }
 
-/** Whether `promise` settles within `ms`. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
+/** Backends of this test's database waiting for an advisory lock (the schedules lock a reload holds). */
+async function lockWaiters(): Promise<number> {
+  const [row] = await sql<{ n: number }>(
+    api.db.orm,
+    `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+      WHERE l.locktype = 'advisory' AND NOT l.granted AND d.datname = current_database()`,
+  );
+  return row?.n ?? 0;
 }
 
 async function listed(name: string): Promise<boolean> {
@@ -131,7 +132,13 @@ describe('reload and API writes take turns', () => {
       schedule: { hour: 2, minute: 0, timezone: 'UTC' },
     });
     const deleted = inject('DELETE', `/processes/${doomed}`);
-    if (await settlesWithin(Promise.all([created, deleted]), 1500)) {
+    // Released as soon as both writes wait for the reload's lock (or have settled, not serialised): a fixed
+    // pause here ate into the writes' 5 s wait, and under CI's load the rest of the reload took longer.
+    const first = await Promise.race([
+      Promise.all([created, deleted]).then(() => 'settled' as const),
+      eventually(async () => ((await lockWaiters()) >= 2 ? ('waiting' as const) : undefined), 10_000),
+    ]);
+    if (first === 'settled') {
       // Not serialised: let the reload's listing see the new schedule, as it would a moment later.
       await eventually(async () => ((await listed('created_during_reload')) ? true : undefined), 10_000);
     }

@@ -6,7 +6,7 @@ import { scheduleIdFor } from '../../temporal/ids';
 import { sql } from '../helpers/database';
 import { holdingActivity } from '../helpers/holding-activity';
 import { eventually, startWorker, type ActivityOverrides, type RunningWorker } from '../helpers/temporal';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -31,7 +31,7 @@ async function useWorker(overrides: ActivityOverrides = {}): Promise<void> {
 }
 
 function post(url: string, body?: object) {
-  return api.app.inject({ method: 'POST', url, headers: AUTH, ...(body === undefined ? {} : { payload: body }) });
+  return api.app.inject({ method: 'POST', url, headers: WRITE, ...(body === undefined ? {} : { payload: body }) });
 }
 
 function get(url: string) {

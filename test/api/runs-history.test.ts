@@ -207,6 +207,8 @@ describe('GET /executions/:id', () => {
       rerun_of: null,
       event_id: null,
       caused_by: null,
+      queued_at: null,
+      waiting_reason: null,
       caused: [],
     });
     expect((await get(`/executions/${old}`)).json()).toMatchObject({

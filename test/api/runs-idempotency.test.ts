@@ -4,7 +4,7 @@ import { triggerRun } from '../../api/services/runs/trigger';
 import { sql } from '../helpers/database';
 import { holdingActivity } from '../helpers/holding-activity';
 import { eventually, startWorker, type ActivityOverrides, type RunningWorker } from '../helpers/temporal';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { buildTestApi, type TestApi, WRITE } from './helpers';
 
 const RESCHEDULE = 'reschedule_remaining_tasks';
 const ARCHIVE = 'archive_completed_tasks';
@@ -43,7 +43,7 @@ function trigger(name: string, query = '', key?: string) {
   return api.app.inject({
     method: 'POST',
     url: `/processes/${name}/trigger${query}`,
-    headers: { ...AUTH, ...(key === undefined ? {} : { 'idempotency-key': key }) },
+    headers: { ...WRITE, ...(key === undefined ? {} : { 'idempotency-key': key }) },
   });
 }
 

@@ -11,7 +11,7 @@ import { silentLogger } from '../../platform/logger';
 import { sql } from '../helpers/database';
 import { insertProcess } from '../helpers/fixtures';
 import { eventually, startWorker, type ActivityOverrides, type RunningWorker } from '../helpers/temporal';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 import { holdingActivity } from '../helpers/holding-activity';
 import { executionOpenedUpdate } from '../../workflows/execution-opened';
 
@@ -52,7 +52,7 @@ function post(url: string, options: { headers?: Record<string, string>; body?: u
   return api.app.inject({
     method: 'POST',
     url,
-    headers: { ...AUTH, ...options.headers },
+    headers: { ...WRITE, ...options.headers },
     ...(options.body === undefined ? {} : { payload: options.body as object }),
   });
 }
@@ -377,7 +377,7 @@ describe('POST /processes/:name/trigger', () => {
     const pending = closing.inject({
       method: 'POST',
       url: `/processes/${RESCHEDULE}/trigger?wait=true`,
-      headers: AUTH,
+      headers: WRITE,
     });
     await hold.running;
     const closedAt = Date.now();

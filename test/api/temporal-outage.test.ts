@@ -4,7 +4,7 @@ import { TEMPORAL_DEADLINE_MS } from '../../temporal/deadline';
 import { sql } from '../helpers/database';
 import { temporalAddress } from '../helpers/temporal';
 import { freezableProxy, type FreezableProxy } from './frozen-proxy';
-import { AUTH, buildTestApi, type TestApi } from './helpers';
+import { AUTH, buildTestApi, type TestApi, WRITE } from './helpers';
 
 /** Temporal reached through a proxy that can stop answering while keeping its connections open. */
 let proxy: FreezableProxy;
@@ -29,7 +29,7 @@ async function timed(options: InjectOptions): Promise<{ status: number | 'no ans
   const started = Date.now();
   let timer: NodeJS.Timeout | undefined;
   const answer = await Promise.race([
-    api.app.inject({ ...options, headers: AUTH }),
+    api.app.inject({ ...options, headers: options.method === 'GET' ? AUTH : WRITE }),
     new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), NO_ANSWER))),
   ]);
   clearTimeout(timer);

@@ -99,6 +99,16 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2@h/db' }, [])).not.toThrow(/hunter2/);
   });
+
+  it('reads MAX_CONCURRENT_RUNS (default 4) and API_TRUST_PROXY (default false), naming a bad one', () => {
+    expect(loadConfig({}, [])).toMatchObject({ maxConcurrentRuns: 4, apiTrustProxy: false });
+    expect(loadConfig({ MAX_CONCURRENT_RUNS: '2', API_TRUST_PROXY: 'true' }, [])).toMatchObject({
+      maxConcurrentRuns: 2,
+      apiTrustProxy: true,
+    });
+    expect(() => loadConfig({ MAX_CONCURRENT_RUNS: '0' }, [])).toThrow(/^MAX_CONCURRENT_RUNS must be a whole number/);
+    expect(() => loadConfig({ API_TRUST_PROXY: 'yes' }, [])).toThrow(/^API_TRUST_PROXY must be true or false/);
+  });
 });
 
 describe('loadConfig for one part', () => {

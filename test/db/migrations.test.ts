@@ -64,6 +64,10 @@ describe('migrations on an empty database', () => {
       'Migration20261202030000Notifications',
       'Migration20261202040000Events',
       'Migration20261202050000Chains',
+      'Migration20261202060000ConcurrencyLimits',
+      'Migration20261202070000ConsoleIndexes',
+      'Migration20261202080000ConsoleSignOuts',
+      'Migration20261202090000MetricsIndexes',
     ]);
     expect(await enumValues(db)).toEqual([
       { typname: 'priority_enum', labels: 'low,medium,high' },
@@ -85,9 +89,13 @@ describe('migrations on an empty database', () => {
     // The history index under our own name, once: the first migration's copy was renamed, not doubled.
     const history = await sql(
       db.orm,
-      `SELECT indexname FROM pg_indexes WHERE tablename = 'automated_process_executions' AND indexdef LIKE '%started_at%'`,
+      `SELECT indexname FROM pg_indexes WHERE tablename = 'automated_process_executions' AND indexdef LIKE '%started_at%' ORDER BY 1`,
     );
-    expect(history).toEqual([{ indexname: 'behflow_processes_executions_by_process_started' }]);
+    expect(history).toEqual([
+      { indexname: 'behflow_processes_executions_by_process_started' },
+      { indexname: 'behflow_processes_executions_history_page' },
+      { indexname: 'behflow_processes_executions_not_ours' },
+    ]);
   });
 
   it('are harmless to run twice, even when the record of having run is lost', async () => {
@@ -109,6 +117,10 @@ describe('migrations on an empty database', () => {
       'Migration20261202030000Notifications',
       'Migration20261202040000Events',
       'Migration20261202050000Chains',
+      'Migration20261202060000ConcurrencyLimits',
+      'Migration20261202070000ConsoleIndexes',
+      'Migration20261202080000ConsoleSignOuts',
+      'Migration20261202090000MetricsIndexes',
     ]);
     expect(await schemaCatalog(db.orm)).toEqual(before);
   });
@@ -120,9 +132,9 @@ describe('migrations on an empty database', () => {
 
 /** What our migrations add to each flavour of Behflow's database: additions only, all of them ours. */
 const OUR_TABLES =
-  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|notifications|events|event_runs|chain_starts)|behflow_processes_migrations)[.]/;
+  /^(column|constraint) (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|notifications|events|event_runs|chain_starts|console_sign_outs)|behflow_processes_migrations)[.]/;
 const OUR_INDEXES =
-  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|executions_one_running|notifications_pkey|events_pkey|event_runs_pkey|chain_starts_pkey)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications|events|chain_starts)|behflow_processes_)/;
+  /^index (automated_process_(task_moves|task_archives|registrations|nominal_times|idempotency_keys|env_defaults|day_claims|notifications_pkey|events_pkey|event_runs_pkey|chain_starts_pkey|console_sign_outs_pkey)|idx_automated_process_(task_moves|task_archives|nominal_times|env_defaults|idempotency_keys|notifications|events|chain_starts)|behflow_processes_)/;
 const OUR_EXECUTION_COLUMNS = [
   'trigger',
   'logical_time',
@@ -131,6 +143,10 @@ const OUR_EXECUTION_COLUMNS = [
   'rerun_of',
   'event_id',
   'caused_by',
+  'concurrency_key',
+  'concurrency_slot',
+  'queued_at',
+  'waiting_reason',
 ].map((column) => `column automated_process_executions.${column}`);
 
 describe.each(BEHFLOW_FLAVOURS)('migrations on a Behflow database built by %s', (flavour) => {
@@ -166,6 +182,10 @@ describe.each(BEHFLOW_FLAVOURS)('migrations on a Behflow database built by %s', 
         rerun_of: null,
         event_id: null,
         caused_by: null,
+        concurrency_key: null,
+        concurrency_slot: null,
+        queued_at: null,
+        waiting_reason: null,
       })),
     );
 

@@ -2,7 +2,7 @@ import { builtinModules } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUNDLE_FILE, build } from '../../bin/build';
+import { BUNDLE_FILE, build, TRACING_BUNDLE_FILE } from '../../bin/build';
 import { ROOT } from './config-variables';
 
 /* `npm run build` into a temporary folder: what the image's dist/ holds, and what it needs at run time. */
@@ -20,6 +20,7 @@ const PRODUCT_DIRS = [
   'config',
   'time',
 ];
+const BUNDLES = [BUNDLE_FILE, TRACING_BUNDLE_FILE];
 const packageJson = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
 };
@@ -45,7 +46,9 @@ describe('npm run build', () => {
   });
 
   it('emits only product code: no tests, benchmarks or dev stack', () => {
-    const outside = emitted.filter((file) => file !== BUNDLE_FILE && !PRODUCT_DIRS.includes(file.split(path.sep)[0]!));
+    const outside = emitted.filter(
+      (file) => !BUNDLES.includes(file) && !PRODUCT_DIRS.includes(file.split(path.sep)[0]!),
+    );
     expect(outside).toEqual([]);
     expect(
       emitted.filter((file) => /^bin\/(start|test|bench|record-histories|ensure-temporal-cli|build)\.js$/.test(file)),
@@ -58,10 +61,21 @@ describe('npm run build', () => {
     expect(fs.readFileSync(compiled.PREBUILT_BUNDLE, 'utf8')).toMatch(/rescheduleRemainingTasks/);
   });
 
+  it('writes a second bundle with the tracing interceptors, which the plain one leaves out', async () => {
+    const compiled = (await import(path.join(outDir, 'worker/create-worker.js'))) as {
+      PREBUILT_TRACING_BUNDLE: string;
+    };
+    expect(compiled.PREBUILT_TRACING_BUNDLE).toBe(path.join(outDir, TRACING_BUNDLE_FILE));
+    const traced = fs.readFileSync(compiled.PREBUILT_TRACING_BUNDLE, 'utf8');
+    expect(traced).toMatch(/rescheduleRemainingTasks/);
+    expect(traced).toMatch(/OpenTelemetryInboundInterceptor/);
+    expect(fs.readFileSync(path.join(outDir, BUNDLE_FILE), 'utf8')).not.toMatch(/OpenTelemetryInboundInterceptor/);
+  });
+
   it('needs at run time only production dependencies (no tsx, no devDependencies)', () => {
     const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
     const packages = new Set<string>();
-    for (const file of emitted.filter((name) => name !== BUNDLE_FILE)) {
+    for (const file of emitted.filter((name) => !BUNDLES.includes(name))) {
       const code = fs.readFileSync(path.join(outDir, file), 'utf8');
       for (const [, id] of code.matchAll(/\brequire\("([^".][^"]*)"\)/g)) {
         if (builtins.has(id!)) continue;

@@ -23,6 +23,7 @@ interface Service {
   readonly healthcheck?: unknown;
   readonly depends_on?: Record<string, { condition?: string }>;
   readonly restart?: string;
+  readonly deploy?: { readonly replicas?: number };
 }
 
 // `<<: *app` merges the worker's and the API's shared definition, as Compose does.
@@ -58,10 +59,27 @@ function containerEnv(name: string, dotEnv: Env = {}, shell: Env = {}): Env {
 const withToken = (dotEnv: Env = {}): Env => ({ API_TOKEN: 'test-token-0123456789', ...dotEnv });
 
 describe('docker-compose.yml', () => {
-  it('has the stack: PostgreSQL, Temporal, its search-attribute job and UI, the worker and the API', () => {
+  it('has the stack: PostgreSQL, Temporal, its search-attribute job and UI, the worker, the API, Prometheus and Grafana', () => {
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'postgresql', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'worker'].sort(),
+      [
+        'api',
+        'grafana',
+        'postgresql',
+        'prometheus',
+        'temporal',
+        'temporal-admin-tools',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
+  });
+
+  it('runs two workers (one service, two replicas) and one API: issue 14, "scaling out, in compose"', () => {
+    expect(services.worker?.deploy?.replicas).toBe(2);
+    expect(services.api?.deploy?.replicas ?? 1).toBe(1);
+    // Replicas share the service's definition: nothing may name one container or publish a fixed host port.
+    expect(services.worker).not.toHaveProperty('container_name');
+    expect(services.worker?.ports ?? []).toEqual([]);
   });
 
   it('runs the worker and the API from the one image the Dockerfile builds, each with its compiled entry point', () => {
@@ -82,7 +100,8 @@ describe('docker-compose.yml', () => {
   it.each(APP_SERVICES)('sets on %s only what the stack decides, never a process setting', (name) => {
     const stack = ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_UI_URL', 'TEMPORAL_UI_PORT'];
     const api = name === 'api' ? ['API_HOST', 'API_PORT', 'API_TOKEN'] : [];
-    expect(Object.keys(services[name]?.environment ?? {}).sort()).toEqual([...stack, ...api].sort());
+    const worker = name === 'worker' ? ['WORKER_METRICS_PORT'] : []; // the port the prometheus service scrapes
+    expect(Object.keys(services[name]?.environment ?? {}).sort()).toEqual([...stack, ...api, ...worker].sort());
   });
 
   it('passes any other .env setting through to the containers unchanged, e.g. a new process', () => {

@@ -4,7 +4,7 @@ import { loadConfig, type ScheduleDeclaration } from '../../config';
 import type { Env } from '../../config/parse';
 
 export const ROOT = path.resolve(__dirname, '../..');
-export const API_VARIABLES = ['API_HOST', 'API_PORT', 'API_TOKEN'];
+export const API_VARIABLES = ['API_HOST', 'API_PORT', 'API_TOKEN', 'API_TRUST_PROXY'];
 
 /**
  * Every variable loadConfig reads for these processes: recorded by a Proxy env, plus every

@@ -7,6 +7,9 @@ import { API_VARIABLES, ROOT, variablesReadByConfig } from './config-variables';
 
 /* .env.example is the documentation of every setting: these tests keep it in step with config/index.ts. */
 
+/** Paths of PEM files, which must exist when set, the certificate with its key. */
+const TLS_FILES = ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CA'];
+
 /** Read by docker-compose.yml only, for its own postgresql service. */
 const COMPOSE_VARIABLES = ['POSTGRES_PASSWORD'];
 
@@ -76,9 +79,14 @@ describe('.env.example', () => {
     expect(commented.map((e) => e.name)).toEqual(
       expect.arrayContaining(['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TEMPORAL_UI_URL']),
     );
-    for (const entry of commented) {
+    for (const entry of commented.filter((e) => !TLS_FILES.includes(e.name))) {
       expect(() => loadConfig({ [entry.name]: entry.value }, PROCESS_REGISTRY)).not.toThrow();
     }
+    // Files read at startup, the certificate with its key: accepted together, as files that exist here.
+    expect(commented.map((e) => e.name)).toEqual(expect.arrayContaining(TLS_FILES));
+    expect(() =>
+      loadConfig(Object.fromEntries(TLS_FILES.map((name) => [name, __filename])), PROCESS_REGISTRY),
+    ).not.toThrow();
     expect(entries.find((e) => e.name === 'DATABASE_URL')?.comment).toMatch(/embedded PostgreSQL under \.data/);
   });
 

@@ -6,6 +6,7 @@ import {
   NativeConnection,
   Runtime,
   Worker,
+  type TelemetryOptions,
   type WorkflowBundle,
 } from '@temporalio/worker';
 import { PROCESS_REGISTRY } from '../../processes/registry';
@@ -23,9 +24,10 @@ export function temporalAddress(): string {
 
 let runtimeInstalled = false;
 /** Keeps worker logs to warnings so test output stays readable. */
-function installQuietRuntime(): void {
+/** Once per test file (a jest worker process); `telemetryOptions` only where the first call passes them. */
+export function installQuietRuntime(telemetryOptions?: TelemetryOptions): void {
   if (runtimeInstalled) return;
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [], telemetryOptions });
   runtimeInstalled = true;
 }
 
@@ -96,6 +98,7 @@ export async function startWorker(
   overrides: ActivityOverrides = {},
   batchSize = 500,
   notifications: Partial<NotificationSettings> = {},
+  limits: { readonly maxConcurrentRuns?: number } = {},
 ): Promise<RunningWorker> {
   installQuietRuntime();
   const connection = await NativeConnection.connect({ address: temporalAddress() });
@@ -110,6 +113,7 @@ export async function startWorker(
         batchSize,
         notifications: testNotificationSettings(temporal, notifications),
         chains: chainSettings(PROCESS_REGISTRY, temporal.taskQueue),
+        ...limits,
       }),
       ...overrides,
     },

@@ -114,7 +114,11 @@ it('runs end to end from a workflow file, an activities file and a registry entr
       });
 
       // And a manual one through the API, like any other process.
-      const res = await app.inject({ method: 'POST', url: '/processes/count_open_tasks/trigger?wait=true' });
+      const res = await app.inject({
+        method: 'POST',
+        url: '/processes/count_open_tasks/trigger?wait=true',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ status: 'completed', trigger: 'manual', result: { open_tasks: 2 } });
     });

@@ -1,5 +1,6 @@
 import { PROCESS_REGISTRY } from '../../processes/registry';
 import { registeredWorkflowsPath } from '../../worker/workflow-entry';
+import { TRACING_WORKFLOW_MODULES } from '../../platform/tracing';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
@@ -8,6 +9,7 @@ import { ONE_NAME_PATCH } from '../../workflows/reschedule-remaining-tasks';
 import {
   CHAINS_PATCH,
   DAY_CLAIM_PATCH,
+  CONCURRENCY_PATCH,
   EVENT_PATCH,
   LOCAL_RECORDS_PATCH,
   POLICY_PATCH,
@@ -26,9 +28,12 @@ beforeAll(() => {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 });
 
-async function replayAll(workflowsPath: string): Promise<ReplayResult[]> {
+async function replayAll(workflowsPath: string, workflowModules: string[] = []): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowsPath, replayName: 'replay-test' }, histories)) {
+  // The tracing interceptors' spans leave through the exporter sink, which a replay never calls.
+  const sinks = { exporter: { export: { fn: () => undefined } } };
+  const options = { workflowsPath, replayName: 'replay-test', interceptors: { workflowModules }, sinks };
+  for await (const result of Worker.runReplayHistories(options, histories)) {
     results.push(result);
   }
   return results;
@@ -50,6 +55,8 @@ const V6_EVENT = ['reschedule-event', 'reschedule-event-waited'];
 /** v6 (CHAINS_PATCH): a chained run (archive after reschedule), and a scheduled run that waited for its `requires`. */
 const V6_CHAIN_RUN = 'v6-chain-run';
 const V6_REQUIREMENT_WAITED = 'v6-chain-requirement-waited';
+/** v7 (CONCURRENCY_PATCH): an event run and a buffered manual run that waited with a pending row until woken. */
+const V7_PENDING = ['reschedule-buffered', 'reschedule-event-pending'];
 /** Scheduled (or backfilled) runs, which claim their day (DAY_CLAIM_PATCH), in v4, v5 and v6. */
 const isScheduled = (workflowId: string) =>
   V4_SCHEDULED.some((s) => workflowId === `v4-${s}` || workflowId === `v5-${s}`) ||
@@ -73,6 +80,8 @@ it('has recorded histories of a success, a failure, a retried activity and a ski
     V6_CHAIN_RUN,
     // v6: runs started by an event, at once and after waiting for a manual run.
     ...V6_EVENT.map((s) => `v6-${s}`),
+    // v7: held back by a concurrency limit, waiting with a pending row: a buffered manual run, an event run.
+    ...V7_PENDING.map((s) => `v7-${s}`),
   ]);
 });
 
@@ -164,7 +173,9 @@ it('v3 and later histories run the reschedule work as rescheduleRemainingTasks b
 
 it('v3 histories (and v5 manual ones) answer the executionOpened update, failing it for the run that did not open its row', () => {
   const startedByApi = (workflowId: string) =>
-    workflowId.startsWith('v3-') || V5_MANUAL.some((s) => workflowId === `v5-${s}`);
+    workflowId.startsWith('v3-') ||
+    V5_MANUAL.some((s) => workflowId === `v5-${s}`) ||
+    workflowId === 'v7-reschedule-buffered';
   expect(histories.map(({ workflowId, history }) => ({ workflowId, updates: openedUpdates(history) }))).toEqual(
     histories.map(({ workflowId }) => ({
       workflowId,
@@ -254,7 +265,7 @@ it("v5 runs apply the run's policy behind its patch marker: the work's retries a
     failedRows: 1,
   });
   // Before the patch: no marker, no timer on the run, the fixed options.
-  for (const shape of shapes.filter((x) => !/^v[56]-/.test(x.workflowId))) {
+  for (const shape of shapes.filter((x) => !/^v[567]-/.test(x.workflowId))) {
     expect(shape).toMatchObject({ policyPatch: false, runTimers: [] });
     for (const options of shape.work) expect(options).toEqual([5, '1800s', '60s']);
   }
@@ -312,6 +323,13 @@ it('replays every recorded history against the current workflow code', async () 
   );
 });
 
+it('replays every recorded history with the tracing interceptors, as a worker with OTEL_EXPORTER_OTLP_ENDPOINT runs it', async () => {
+  const results = await replayAll(registeredWorkflowsPath(PROCESS_REGISTRY), [...TRACING_WORKFLOW_MODULES]);
+  expect(results.map((r) => ({ workflowId: r.workflowId, error: r.error?.message }))).toEqual(
+    histories.map((h) => ({ workflowId: h.workflowId, error: undefined })),
+  );
+});
+
 it('catches an incompatible change to the workflow code', async () => {
   const results = await replayAll(require.resolve('../fixtures/changed-workflow'));
   expect(
@@ -336,7 +354,7 @@ it('v6 event runs wait for a run in progress behind their patch marker, and run 
       .filter((x) => x.eventPatch)
       .map((x) => x.workflowId)
       .sort(),
-  ).toEqual(V6_EVENT.map((s) => `v6-${s}`).sort());
+  ).toEqual([...V6_EVENT.map((s) => `v6-${s}`), 'v7-reschedule-event-pending'].sort());
   expect(shapes.find((x) => x.workflowId === 'v6-reschedule-event')).toMatchObject({
     policyPatch: true,
     opened: 1,
@@ -345,4 +363,32 @@ it('v6 event runs wait for a run in progress behind their patch marker, and run 
   const waited = shapes.find((x) => x.workflowId === 'v6-reschedule-event-waited')!;
   expect(waited).toMatchObject({ policyPatch: true, waited: true });
   expect(waited.opened).toBeGreaterThanOrEqual(2);
+});
+
+it('v7 runs held back by a limit wait with a pending row behind their patch marker, woken by runMayStart; no other run has the marker', () => {
+  const shapes = histories.map(({ workflowId, history }) => ({
+    workflowId,
+    concurrencyPatch: patchIds(history).includes(CONCURRENCY_PATCH),
+    looks: localActivities(history).filter((t) => t === 'admitPendingRun').length,
+    woken: events(history).filter(
+      (e) =>
+        e.eventType === 'EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED' &&
+        (e as { workflowExecutionSignaledEventAttributes?: { signalName?: string } })
+          .workflowExecutionSignaledEventAttributes?.signalName === 'runMayStart',
+    ).length,
+  }));
+  const v7 = V7_PENDING.map((s) => `v7-${s}`);
+  expect(
+    shapes
+      .filter((x) => x.concurrencyPatch)
+      .map((x) => x.workflowId)
+      .sort(),
+  ).toEqual(v7.sort());
+  for (const id of v7) {
+    const shape = shapes.find((x) => x.workflowId === id)!;
+    expect(shape.looks).toBeGreaterThanOrEqual(1);
+    expect(shape.woken).toBeGreaterThanOrEqual(1);
+  }
+  for (const other of shapes.filter((x) => !v7.includes(x.workflowId)))
+    expect(other).toMatchObject({ looks: 0, woken: 0 });
 });

@@ -23,7 +23,7 @@ export default async function executionRoutes(fastify: FastifyInstance): Promise
         tags: ['runs'],
         summary: "A process's executions, newest first",
         description:
-          'Filters: status, and from (inclusive) / to (exclusive) on started_at. Paginated: pass next_cursor as ' +
+          'Filters: status, trigger, and from (inclusive) / to (exclusive) on started_at. Paginated: pass next_cursor as ' +
           "cursor for the next page. A deleted process's history stays readable under its name until the " +
           'name is taken again.',
         params: NameParams,

@@ -24,6 +24,12 @@ interface RerunSource extends Record<string, unknown> {
   name: string;
   deleted: boolean;
   logical_time: string | null;
+  status: string;
+}
+
+export interface RerunOptions {
+  /** The console's "rerun a failed run": 409 NOT_FAILED for an execution that did not fail. */
+  readonly onlyFailed?: boolean;
 }
 
 /**
@@ -31,10 +37,15 @@ interface RerunSource extends Record<string, unknown> {
  * trigger 'rerun' and rerun_of set, started as a manual trigger is (so 409 while any run of the
  * process is in progress, the execution itself included).
  */
-export async function rerunExecution(deps: RunDeps, executionId: string, signal?: AbortSignal): Promise<RerunAccepted> {
+export async function rerunExecution(
+  deps: RunDeps,
+  executionId: string,
+  signal?: AbortSignal,
+  options: RerunOptions = {},
+): Promise<RerunAccepted> {
   const em = deps.orm.em.fork();
   const [source] = await em.getConnection().execute<RerunSource[]>(
-    `SELECT e.process_id, p.name, r.deleted_at IS NOT NULL AS deleted, ${ISO_SQL(LOGICAL_TIME_SQL)} AS logical_time
+    `SELECT e.process_id, e.status, p.name, r.deleted_at IS NOT NULL AS deleted, ${ISO_SQL(LOGICAL_TIME_SQL)} AS logical_time
        FROM automated_process_executions e
        JOIN automated_processes p ON p.process_id = e.process_id
        LEFT JOIN automated_process_registrations r ON r.process_id = e.process_id
@@ -42,6 +53,7 @@ export async function rerunExecution(deps: RunDeps, executionId: string, signal?
     [executionId],
   );
   if (!source) throw notFound('execution', executionId);
+  if (options.onlyFailed && source.status !== 'failed') throw notFailed(executionId, source.status);
   const entry = source.deleted ? undefined : await findLiveProcess(em, deps.registry, source.name);
   if (!entry || entry.process.processId !== source.process_id) {
     throw new ApiError(
@@ -62,6 +74,15 @@ export async function rerunExecution(deps: RunDeps, executionId: string, signal?
   // Without wait=true the run is answered as accepted; a finished one would not be.
   if (outcome.kind !== 'accepted') throw new Error('a rerun answers before its run finishes');
   return { ...outcome.body, rerun_of: executionId };
+}
+
+/** The console reruns failed runs only (the JSON API reruns any execution). */
+export function notFailed(executionId: string, status: string): ApiError {
+  return new ApiError(
+    409,
+    'NOT_FAILED',
+    `execution ${executionId} is ${status}, not failed: only a failed run can be rerun from the console`,
+  );
 }
 
 /** from ≤ to, real dates, at most MAX_RERUN_DAYS days; the 400 names the field and the rule. */

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Client } from '@temporalio/client';
 import type { SharedConfig as Config } from '../../../config';
+import { storedConcurrency, storedOverlap, type Overlap, type ProcessConcurrency } from '../../../config/concurrency';
 import { ExecutionStatus } from '../../../db/entities';
 import type { Orm } from '../../../db/orm';
 import { findLiveProcess, type CatalogEntry } from '../../../processes/catalog';
@@ -121,7 +122,7 @@ export interface RunSpec {
  */
 export async function runNow(
   deps: RunDeps,
-  { process, definition }: CatalogEntry & { definition: ProcessDefinition },
+  { process, definition, registration }: CatalogEntry & { definition: ProcessDefinition },
   request: TriggerRequest,
   spec: RunSpec,
 ): Promise<TriggerOutcome> {
@@ -139,13 +140,16 @@ export async function runNow(
           workflowId: replayed.workflow_id,
           runId: replayed.workflow_run_id ?? '',
         };
-        if (!request.wait) return answer(deps, ref, replayed.status);
+        if (!request.wait) return answer(deps, ref, replayed.status, replayed.waiting_reason ?? undefined);
         if (!isOpen(replayed.status)) return { kind: 'finished', execution: replayed };
         return await awaitOutcome(deps, ref, outcomeWait.signal);
       }
     }
 
-    await refuseWhileRunning(deps, process.processId, process.name);
+    await refuseWhileRunning(deps, process.processId, process.name, {
+      concurrency: storedConcurrency(registration?.concurrency),
+      overlap: storedOverlap(registration?.overlap),
+    });
 
     // wait=true gives a worker the whole outcome wait to pick the run up.
     const openWait = request.wait ? undefined : deadline(request.openWaitMs ?? OPEN_WAIT_MS, request.signal);
@@ -183,7 +187,15 @@ async function started(
     case 'pending': {
       // The wait was given up (deadline, or the server stopping): the row, if the run opened it meanwhile.
       const execution = await findExecutionView(deps.orm.em.fork(), deps.config, run.executionId);
-      return answer(deps, { ...run, runId: start.runId }, execution?.status ?? 'pending');
+      const waiting = execution?.waiting_reason ?? undefined;
+      return answer(deps, { ...run, runId: start.runId }, execution?.status ?? 'pending', waiting);
+    }
+    case 'waiting': {
+      // Held back by a concurrency limit: 202 with its pending row and why; wait=true waits on for the outcome.
+      const ref = { ...run, runId: start.runId };
+      return outcomeWait
+        ? awaitOutcome(deps, ref, outcomeWait)
+        : answer(deps, ref, ExecutionStatus.Pending, start.reason);
     }
     case 'opened': {
       const ref = { ...run, runId: start.runId };
@@ -229,16 +241,30 @@ interface RunningRow extends Record<string, unknown> {
   workflow_run_id: string | null;
 }
 
-/** 409 with the execution in progress, if there is one whose workflow is still running. */
-async function refuseWhileRunning(deps: RunDeps, processId: string, processName: string): Promise<void> {
+/**
+ * 409 with the execution in progress when the process's limit is taken by runs whose workflows still
+ * run and its overlap policy is skip (a manual run has no event, so no key value: it counts the runs
+ * without one). Under buffer_one and cancel_other the run is started, and waits or makes room.
+ */
+async function refuseWhileRunning(
+  deps: RunDeps,
+  processId: string,
+  processName: string,
+  { concurrency, overlap }: { concurrency: ProcessConcurrency; overlap: Overlap },
+): Promise<void> {
+  if (overlap !== 'skip') return;
   const em = deps.orm.em.fork();
-  const [running] = await em.getConnection().execute<RunningRow[]>(
+  const running = await em.getConnection().execute<RunningRow[]>(
     `SELECT * FROM automated_process_executions
-      WHERE process_id = ? AND status = 'running' AND workflow_id IS NOT NULL`,
+      WHERE process_id = ? AND status = 'running' AND workflow_id IS NOT NULL AND coalesce(concurrency_key, '') = ''
+      ORDER BY started_at`,
     [processId],
   );
-  if (!running || !(await workflowIsRunning(deps.client, running.workflow_id, running.workflow_run_id))) return;
-  throw runInProgress(rowToView(em, deps.config, running, processName));
+  if (running.length < concurrency.limit) return;
+  for (const row of running) {
+    if (!(await workflowIsRunning(deps.client, row.workflow_id, row.workflow_run_id))) return;
+  }
+  throw runInProgress(rowToView(em, deps.config, running[0]!, processName));
 }
 
 function runInProgress(execution: ExecutionView | undefined, detail = ''): ApiError {
@@ -246,7 +272,8 @@ function runInProgress(execution: ExecutionView | undefined, detail = ''): ApiEr
   return new ApiError(
     409,
     'RUN_IN_PROGRESS',
-    `${which} of this process is in progress${detail}; runs of a process never overlap, try again when it has finished`,
+    `${which} of this process is in progress${detail}; its concurrency limit is reached and its overlap policy is ` +
+      'skip, so try again when it has finished (or set "overlap": "buffer_one" to have a run wait)',
     execution ? { execution } : {},
   );
 }
@@ -288,7 +315,7 @@ const MESSAGES: Record<string, (config: Config) => string> = {
   failed: () => 'the run has failed; execution_url shows the error',
 };
 
-function answer(deps: RunDeps, ref: RunRef, status: string): TriggerOutcome {
+function answer(deps: RunDeps, ref: RunRef, status: string, waitingReason?: string): TriggerOutcome {
   return {
     kind: 'accepted',
     body: {
@@ -299,7 +326,10 @@ function answer(deps: RunDeps, ref: RunRef, status: string): TriggerOutcome {
       status: status as TriggerAccepted['status'],
       web_ui_url: workflowUiUrl(deps.config, ref.workflowId, ref.runId),
       execution_url: `/executions/${ref.executionId}`,
-      message: MESSAGES[status]?.(deps.config) ?? `the run is ${status}`,
+      message:
+        waitingReason === undefined
+          ? (MESSAGES[status]?.(deps.config) ?? `the run is ${status}`)
+          : `the run waits for a slot: ${waitingReason}`,
     },
   };
 }
