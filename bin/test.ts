@@ -73,7 +73,8 @@ function phasesToRun(args: readonly string[], env: NodeJS.ProcessEnv): Phase[] {
       env: { ...env, BEHFLOW_TEST_PHASE: phase },
       encoding: 'utf8',
     });
-    return listed.status === 0 && listed.stdout.trim() !== '';
+    // jest also prints notes such as "Running one project: …" to stdout; only absolute paths are suites.
+    return listed.status === 0 && listed.stdout.split('\n').some((line) => path.isAbsolute(line.trim()));
   });
   return phases.length > 0 ? phases : [undefined];
 }
