@@ -18,8 +18,13 @@ type Server = { readonly name: string; readonly exited: Promise<string>; stop():
 const seconds = (since: number) => `${((Date.now() - since) / 1000).toFixed(1)}s`;
 
 function withLogTail(message: string, file: string): string {
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().slice(-4000) : '';
-  return text === '' ? `${message} (log: ${file}, empty)` : `${message}\n--- last lines of ${file} ---\n${text}`;
+  const log = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+  if (log === '') return `${message} (log: ${file}, empty)`;
+  // A Go panic's reason is its first line, above a goroutine dump longer than any tail we show.
+  const causes = log.split('\n').filter((line) => /^(panic|fatal error): |level=(ERROR|FATAL)/.test(line));
+  const cause =
+    causes.length === 0 ? '' : `\n--- errors in ${file} ---\n${causes.slice(0, 5).join('\n').slice(0, 2000)}`;
+  return `${message}${cause}\n--- last lines of ${file} ---\n${log.slice(-4000)}`;
 }
 
 /** What ended a server, with its log's tail; `gone` is set by then. */

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import fs from 'node:fs';
 import { getFreePort, isPortFree, preferredOrFreePort } from '../../dev-stack/ports';
 
 function occupy(): Promise<{ port: number; close(): Promise<void> }> {
@@ -13,6 +14,15 @@ function occupy(): Promise<{ port: number; close(): Promise<void> }> {
 }
 
 describe('port selection', () => {
+  it('chooses free ports below the ephemeral range, where no bind(0) of another program lands', async () => {
+    const low = Number(fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    const ports = await Promise.all(Array.from({ length: 20 }, () => getFreePort()));
+    for (const port of ports) {
+      expect(port).toBeLessThan(low);
+      expect(await isPortFree(port)).toBe(true);
+    }
+  });
+
   it('keeps the preferred port when it is free', async () => {
     const port = await getFreePort();
     await expect(preferredOrFreePort(port)).resolves.toEqual({ port, substituted: false });
