@@ -51,11 +51,14 @@ export function createExecutionActivities(deps: ActivityDeps) {
    * look (a local activity) took seconds.
    */
   const seenRunning = new Map<string, number>();
-  /** How the row's workflow ended (e.g. "TERMINATED", "NOT_FOUND"), or null while it still runs. */
-  async function endedWorkflow(row: RunningRow): Promise<string | null> {
+  /**
+   * How the row's workflow ended (e.g. "TERMINATED", "NOT_FOUND"), or null while it still runs.
+   * `fresh`: ask Temporal even if it was seen running lately (before a run is skipped for it).
+   */
+  async function endedWorkflow(row: RunningRow, fresh: boolean): Promise<string | null> {
     if (!temporal || !row.workflow_id) return null;
     const seen = `${row.workflow_id}/${row.workflow_run_id ?? ''}`;
-    if ((seenRunning.get(seen) ?? 0) > Date.now()) return null;
+    if (!fresh && (seenRunning.get(seen) ?? 0) > Date.now()) return null;
     try {
       const description = await temporal.workflow
         .getHandle(row.workflow_id, row.workflow_run_id ?? undefined)
@@ -70,11 +73,14 @@ export function createExecutionActivities(deps: ActivityDeps) {
     }
   }
 
-  /** Closes the rows of holders whose workflow has ended (terminated, say) without closing them; whether any was. */
-  async function closeStale(suspects: readonly SlotHolder[]): Promise<boolean> {
+  /**
+   * Closes the rows of holders whose workflow has ended (terminated, say) without closing them; whether any was.
+   * `fresh` for a decision that would drop the run (busy): a waiting run looks again anyway, a skipped one never.
+   */
+  async function closeStale(suspects: readonly SlotHolder[], fresh = false): Promise<boolean> {
     let closed = false;
     for (const holder of suspects) {
-      const ended = await endedWorkflow(holder);
+      const ended = await endedWorkflow(holder, fresh);
       if (ended) {
         await markStaleFailed(orm, holder.execution_id, ended);
         closed = true;
@@ -105,7 +111,7 @@ export function createExecutionActivities(deps: ActivityDeps) {
   async function openRow(input: BeginExecutionInput, ofRun: ProcessOfRun, open: OpenRow): Promise<Admission> {
     const request = await admissionRequest(input, ofRun);
     let decision = await admitNewRun(orm, request, open);
-    if (decision.kind !== 'opened' && (await closeStale(decision.suspects))) {
+    if (decision.kind !== 'opened' && (await closeStale(decision.suspects, decision.kind === 'busy'))) {
       decision = await admitNewRun(orm, request, open);
     }
     if (decision.kind === 'pending') await cancelRuns(decision.cancel, input.executionId);

@@ -232,6 +232,24 @@ describe('a run of reschedule_remaining_tasks', () => {
     });
   });
 
+  it('a run is not skipped for a holder terminated just after another run saw it running', async () => {
+    const hold = holdingActivity();
+    await useWorker({ rescheduleRemainingTasks: hold.activity });
+    const holder = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
+    await hold.running;
+    // This skip describes the holder's workflow and finds it running.
+    const skipped = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
+    expect(await skipped.result()).toMatchObject({ success: false, skipped: true });
+    await holder.terminate('operator');
+    hold.release();
+
+    // Seconds later: a skip decision asks Temporal again rather than trusting what it saw.
+    const next = await startRun('rescheduleRemainingTasks', { processName: RESCHEDULE });
+    expect(await next.result()).toMatchObject({ success: true });
+    const closed = (await executions(RESCHEDULE)).find((e) => e.workflow_id === holder.workflowId);
+    expect(closed).toMatchObject({ status: 'failed' });
+  });
+
   it('never overlaps: the schedule skips a second trigger, and a direct start is skipped too', async () => {
     const hold = holdingActivity();
     await useWorker({ rescheduleRemainingTasks: hold.activity });
