@@ -79,6 +79,11 @@ export interface ApiSettings {
    * scrape without the token that changes processes. Never logged.
    */
   readonly metricsToken: string | undefined;
+  /**
+   * RELOAD_WAIT_SECONDS: how long an API write waits for a reload of the schedules (a worker starting,
+   * `npm run schedules:reload`) before it answers 503 SCHEDULES_RELOADING.
+   */
+  readonly reloadWaitMs: number;
 }
 
 /** The dev stack's own (npm start, npm test): the servers it starts when no address is set. */
@@ -185,6 +190,7 @@ function apiSettings(env: Env): ApiSettings {
     apiToken: secret(env, 'API_TOKEN', 16),
     apiTrustProxy: booleanWithDefault(env, 'API_TRUST_PROXY', false),
     metricsToken: secret(env, 'METRICS_TOKEN', 16),
+    reloadWaitMs: integerInRange(env, 'RELOAD_WAIT_SECONDS', 5, 1, 300) * 1000,
   };
 }
 

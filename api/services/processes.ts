@@ -27,8 +27,6 @@ import { ApiError, badRequest, notFound } from '../errors';
 import type { CreateProcessBody, ProcessView, UpdateProcessBody } from '../schemas/process';
 import { toProcessView } from './process-view';
 
-/** How long a write waits for a reload of the schedules. */
-export const WRITE_LOCK_WAIT_MS = 5_000;
 /**
  * How long a write waits for the writes to the same row queued before it: each holds the row for its
  * Temporal call (milliseconds, at most TEMPORAL_DEADLINE_MS), so twenty at once must not time out.
@@ -63,11 +61,11 @@ export function processService(deps: AppDeps) {
     await syncEntrySchedule(deps.client, entry, settings, explicit);
   }
 
-  /** The transaction of a write: the schedules lock shared, waiting at most WRITE_LOCK_WAIT_MS for a reload. */
+  /** The transaction of a write: the schedules lock shared, waiting at most RELOAD_WAIT_SECONDS for a reload. */
   function transaction<T>(work: (em: EntityManager) => Promise<T>): Promise<T> {
     return fork().transactional(async (em) => {
       try {
-        await holdSharedLock(em, LOCK_KEYS.schedules, WRITE_LOCK_WAIT_MS);
+        await holdSharedLock(em, LOCK_KEYS.schedules, deps.config.reloadWaitMs);
       } catch (err) {
         if (!isLockTimeout(err)) throw err;
         throw new ApiError(
