@@ -11,7 +11,7 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createArchiveActivities } from '../activities/archive-completed-tasks';
-import { createRescheduleActivities } from '../activities/reschedule-remaining-tasks';
+import { createRescheduleActivities, type AutoSplit } from '../activities/reschedule-remaining-tasks';
 import { chainSettings, createRegisteredActivities } from '../worker/create-worker';
 import { registeredWorkflowsPath } from '../worker/workflow-entry';
 import type { RunContext } from '../activities/run-types';
@@ -44,6 +44,11 @@ const MANUAL_VERSION = 'v3';
 const CHAIN_VERSION = 'v6';
 /** v7 (CONCURRENCY_PATCH): runs a concurrency limit held back, waiting with a pending row until woken (runMayStart). */
 const CONCURRENCY_VERSION = 'v7';
+/**
+ * v8 (PARTITIONS_PATCH, AUTO_PARTITIONS_PATCH): a run with policy.partitions 3 (plan, three walks, finish), and
+ * a default ("auto") run whose overdue count is worth two walks: the work activity answers with their plan.
+ */
+const PARTITIONS_VERSION = 'v8';
 const LOGICAL_TIME = '2025-12-18T04:00:00.000Z';
 /** [workflow type, process name] */
 const RESCHEDULE = ['rescheduleRemainingTasks', 'reschedule_remaining_tasks'] as const;
@@ -76,13 +81,13 @@ async function main(): Promise<number> {
       workflowsPath: registeredWorkflowsPath(PROCESS_REGISTRY),
       activities: {
         ...createRegisteredActivities(PROCESS_REGISTRY, deps),
-        async rescheduleRemainingTasks(runContext: RunContext) {
+        async rescheduleRemainingTasks(runContext: RunContext, split?: AutoSplit) {
           const scenario = (runContext.processConfig as { scenario?: string }).scenario;
           if (scenario === 'hold') await held;
           if (scenario === 'fail-once' && ++failOnce === 1) {
             throw ApplicationFailure.retryable('simulated failure, once', 'Simulated');
           }
-          return real.rescheduleRemainingTasks({ ...runContext, processConfig: {} }).then((result) => {
+          return real.rescheduleRemainingTasks({ ...runContext, processConfig: {} }, split).then((result) => {
             if (scenario === 'fail') throw ApplicationFailure.nonRetryable('simulated failure', 'Simulated');
             return result;
           });
@@ -269,6 +274,31 @@ async function main(): Promise<number> {
       await save(`${CONCURRENCY_VERSION}-reschedule-buffered`, buffered);
       await setOverlap(RESCHEDULE[1], null);
       await setProcessConfig(RESCHEDULE[1], '{}');
+      // v8: with batches of 2, 25 batches a part: 120 overdue tasks make two parts of the default ("auto") run.
+      const seedOverdue = async (count: number) => {
+        const user = randomUUID();
+        // Behflow's users table, where the database has it (the tasks' foreign key needs the row).
+        await sql.execute(`DO $$ BEGIN IF to_regclass('users') IS NOT NULL THEN
+          INSERT INTO users (user_id, username) VALUES ('${user}', 'history-${user}'); END IF; END $$`);
+        await sql.execute(
+          `INSERT INTO tasks (task_id, user_id, name, due_date_gregorian, date_added_gregorian, date_added_jalali,
+                              priority, status, updated_at)
+           SELECT gen_random_uuid(), ?::uuid, 'history ' || i, timestamptz '2025-12-01T05:00:00Z' + make_interval(mins => i),
+                  now(), '1404-01-01T00:00:00', 'medium', 'pending', now()
+             FROM generate_series(1, ?) i`,
+          [user, count],
+        );
+      };
+      await seedOverdue(120);
+      await save(`${PARTITIONS_VERSION}-reschedule-auto-split`, await startManual('auto-split', RESCHEDULE, 'opened'));
+      // Enough rows that the table has pages for three ranges.
+      await seedOverdue(300);
+      await setPolicy(RESCHEDULE[1], { partitions: 3 });
+      await save(
+        `${PARTITIONS_VERSION}-reschedule-partitioned`,
+        await startManual('partitioned', RESCHEDULE, 'opened'),
+      );
+      await setPolicy(RESCHEDULE[1], null);
     });
   } finally {
     await nativeConnection.close();

@@ -48,10 +48,13 @@ export interface ProcessPolicy {
   readonly unusual: UnusualPolicy;
   /**
    * How many parts a run's work splits into, walked side by side (each its own activity and PostgreSQL
-   * backend, on any worker); 1: one activity, as before. Only reschedule_remaining_tasks splits its work.
+   * backend, on any worker); 1: one activity, as before; 'auto': as many as the run's overdue count
+   * makes worth it (AUTO_PARTITIONS). Only reschedule_remaining_tasks splits its work.
    */
-  readonly partitions: number;
+  readonly partitions: number | typeof AUTO;
 }
+
+export const AUTO = 'auto';
 
 /** At most this many partitions: past the cores of any PostgreSQL we expect, more only add contention. */
 export const MAX_PARTITIONS = 16;
@@ -61,7 +64,10 @@ export interface RunPolicy {
   readonly retry: RetryPolicy;
   readonly rerun_failed: RerunPolicy;
   readonly timeouts: TimeoutPolicy;
-  /** Absent in runs started before partitions: 1. */
+  /**
+   * Absent: 'auto' from the `auto-partitions` patch on, 1 in runs started before it (their workflow
+   * code never split a run without a number).
+   */
   readonly partitions?: number;
 }
 
@@ -72,7 +78,8 @@ export const DEFAULT_POLICY: ProcessPolicy = {
   notify: [],
   alert_after_consecutive_failures: 1,
   unusual: { max_moved: null },
-  partitions: 1,
+  // 'auto': the bench's partitioned runs beat one walk from a few batches per part (README, "Running at scale").
+  partitions: AUTO,
 };
 
 export function runPolicyOf(policy: ProcessPolicy): RunPolicy {
@@ -80,8 +87,8 @@ export function runPolicyOf(policy: ProcessPolicy): RunPolicy {
     retry: policy.retry,
     rerun_failed: policy.rerun_failed,
     timeouts: policy.timeouts,
-    // Left out at 1, so a run's context (and its recorded history) is what it was before partitions.
-    ...(policy.partitions > 1 ? { partitions: policy.partitions } : {}),
+    // Left out at 'auto', so a default run's context is what it was before partitions.
+    ...(policy.partitions === AUTO ? {} : { partitions: policy.partitions }),
   };
 }
 
@@ -296,8 +303,18 @@ export function parsePolicy(raw: unknown, field = 'policy', base: ProcessPolicy 
       100,
     ),
     unusual: parseUnusual(v.unusual, `${field}.unusual`, base.unusual),
-    partitions: integer(v.partitions, `${field}.partitions`, base.partitions, 1, MAX_PARTITIONS),
+    partitions: parsePartitions(v.partitions, `${field}.partitions`, base.partitions),
   };
+}
+
+function parsePartitions(value: unknown, field: string, fallback: ProcessPolicy['partitions']) {
+  if (value === AUTO) return AUTO;
+  if (
+    value === undefined ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_PARTITIONS)
+  )
+    return value ?? fallback;
+  throw new InvalidProcessConfigError(field, `must be "auto" or an integer from 1 to ${MAX_PARTITIONS}`);
 }
 
 /** A stored policy (NULL: the defaults); one that no longer parses is the defaults too, never a failed run. */

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { MASKED, MAX_PARTITIONS, NOTIFY_EVENTS } from '../../config/policy';
+import { AUTO, MASKED, MAX_PARTITIONS, NOTIFY_EVENTS } from '../../config/policy';
 
 /**
  * The failure policy's shape, for the OpenAPI document and a first check of types; config/policy.ts
@@ -95,11 +95,9 @@ export const PolicyBody = Type.Object(
       ),
     ),
     partitions: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: MAX_PARTITIONS,
+      Type.Union([Type.Integer({ minimum: 1, maximum: MAX_PARTITIONS }), Type.Literal(AUTO)], {
         description:
-          'Parts a run of reschedule_remaining_tasks splits its table walk into, walked side by side (README, "Running at scale"); 1: one activity',
+          'Parts a run of reschedule_remaining_tasks splits its table walk into, walked side by side (README, "Running at scale"); 1: one activity; "auto" (the default): by the run\'s overdue count',
       }),
     ),
   },

@@ -1,9 +1,11 @@
 import { CancelledFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import {
+  autoPartitions,
   createRescheduleActivities,
   pageOf,
   type RangeProgress,
+  type SplitRun,
   type TaskRange,
 } from '../../activities/reschedule-remaining-tasks';
 import type { RunContext } from '../../activities/run-types';
@@ -175,5 +177,53 @@ describe('a partitioned reschedule run', () => {
     const result = await inActivity(work.finishRescheduleRun, [run, plan.tasksFound]);
     expect(result).toMatchObject({ tasks_found: 3000, tasks_rescheduled: 0 });
     expect(await stillOverdue()).toBe(3000);
+  });
+
+  it('"auto": the work activity answers with a plan, moving nothing, once the count is worth two walks', async () => {
+    await seedTable();
+    const run = await arrangeRun(db.orm, TEHRAN_RUN);
+    // 3,000 overdue in batches of 50: 60 batches, two parts of 25 or more.
+    const outcome = await inActivity(activities(50).rescheduleRemainingTasks, [run, { auto: true }]);
+    expect(outcome).toMatchObject({ split: { tasksFound: 3000 } });
+    expect((outcome as SplitRun).split.ranges).toHaveLength(2);
+    expect(await stillOverdue()).toBe(3000);
+    expect(await movesOf(run)).toEqual({ n: 0, tasks: 0 });
+
+    // Fewer batches than two parts need: the activity walks the table itself.
+    const small = await arrangeRun(db.orm, TEHRAN_RUN);
+    const walked = await inActivity(activities(100).rescheduleRemainingTasks, [small, { auto: true }]);
+    expect(walked).toMatchObject({ tasks_found: 3000, tasks_rescheduled: 3000 });
+  });
+
+  it('"auto" does not split a retry of an attempt that has moved tasks: it finishes its one walk', async () => {
+    await seedTable();
+    const run = await arrangeRun(db.orm, TEHRAN_RUN);
+    const env = new MockActivityEnvironment();
+    let batches = 0;
+    env.on('heartbeat', () => {
+      if (++batches === 3) env.cancel();
+    });
+    await expect(inActivity(activities(50).rescheduleRemainingTasks, [run], env)).rejects.toBeInstanceOf(
+      CancelledFailure,
+    );
+    const moved = (await movesOf(run)).n;
+    expect(moved).toBeGreaterThan(0);
+    const retried = await inActivity(activities(50).rescheduleRemainingTasks, [run, { auto: true }]);
+    expect(retried).toMatchObject({ tasks_found: 3000, tasks_rescheduled: 3000 });
+    expect(await movesOf(run)).toEqual({ n: 3000, tasks: 3000 });
+  });
+});
+
+describe('autoPartitions', () => {
+  it.each([
+    [0, 1000, 1],
+    [49_999, 1000, 1],
+    [50_000, 1000, 2],
+    [99_999, 1000, 3],
+    [100_000, 1000, 4],
+    [10_000_000, 1000, 4],
+    [12_000, 200, 2],
+  ])('%i overdue in batches of %i: %i part(s)', (overdue, batchSize, parts) => {
+    expect(autoPartitions(overdue, batchSize)).toBe(parts);
   });
 });

@@ -3,6 +3,7 @@ import {
   MASKED,
   maskedPolicy,
   parsePolicy,
+  runPolicyOf,
   storedPolicy,
   type ProcessPolicy,
 } from '../../config/policy';
@@ -87,10 +88,21 @@ describe('parsePolicy', () => {
     [{ notify: [{ on: [], email: { to: ['a@b.example'] } }] }, 'policy.notify.0.on', 'must be a non-empty list of'],
     [{ unusual: { max_moved: -1 } }, 'policy.unusual.max_moved', 'must be an integer from 0'],
     [{ retry: 'fast' }, 'policy.retry', 'must be a JSON object'],
+    [{ partitions: 0 }, 'policy.partitions', 'must be "auto" or an integer from 1 to 16'],
+    [{ partitions: 17 }, 'policy.partitions', 'must be "auto" or an integer from 1 to 16'],
+    [{ partitions: 'many' }, 'policy.partitions', 'must be "auto" or an integer from 1 to 16'],
   ])('refuses %j naming %s', (raw, field, rule) => {
     const found = refusal(raw);
     expect(found.field).toBe(field);
     expect(found.rule).toContain(rule);
+  });
+
+  it('splits runs by their overdue count unless told a number of partitions; a run carries only a number', () => {
+    expect(DEFAULT_POLICY.partitions).toBe('auto');
+    expect(parsePolicy({ partitions: 3 }).partitions).toBe(3);
+    expect(parsePolicy({ partitions: 'auto' }, 'policy', parsePolicy({ partitions: 3 })).partitions).toBe('auto');
+    expect(runPolicyOf(DEFAULT_POLICY)).not.toHaveProperty('partitions');
+    expect(runPolicyOf(parsePolicy({ partitions: 1 }))).toMatchObject({ partitions: 1 });
   });
 
   it('reads a stored policy, and one that no longer parses as the defaults', () => {

@@ -23,13 +23,13 @@ afterAll(async () => {
   await db.drop();
 });
 
-async function processWithPartitions(partitions: number): Promise<string> {
+async function processWithPartitions(partitions: number | 'auto' | undefined): Promise<string> {
   const { processId, name } = await insertProcess(db.orm, { timezone: 'Asia/Tehran' });
   await sql(
     db.orm,
     `INSERT INTO automated_process_registrations (process_id, implementation, display_name, policy)
      VALUES (?, 'reschedule_remaining_tasks', ?, ?::jsonb)`,
-    [processId, name, JSON.stringify({ partitions })],
+    [processId, name, JSON.stringify(partitions === undefined ? {} : { partitions })],
   );
   return name;
 }
@@ -73,10 +73,39 @@ describe('a partitioned run', () => {
     expect(moves).toEqual({ n: '2500', tasks: '2500' });
   });
 
-  it('partitions 1 (the default): one work activity, as before', async () => {
+  it('partitions 1: one work activity, as before', async () => {
     await insertTaskSeries(db.orm, { from: 'generate_series(1, 10) i', due: "'2025-12-01T05:00:00Z'" });
     const { result, activities } = await run(await processWithPartitions(1));
     expect(activities).toEqual(['rescheduleRemainingTasks']);
     expect(result).toMatchObject({ tasks_rescheduled: 10 });
+  });
+
+  it('partitions left out ("auto") with few overdue tasks: one work activity, which moves them', async () => {
+    await insertTaskSeries(db.orm, { from: 'generate_series(1, 40) i', due: "'2025-12-01T05:00:00Z'" });
+    const { result, activities } = await run(await processWithPartitions(undefined));
+    expect(activities).toEqual(['rescheduleRemainingTasks']);
+    expect(result).toMatchObject({ tasks_found: 40, tasks_rescheduled: 40 });
+  });
+
+  it('"auto" with enough overdue tasks for two parts (25 batches of 200 each): the work activity plans two walks', async () => {
+    await insertTaskSeries(db.orm, {
+      from: 'generate_series(1, 12000) i',
+      due: "timestamptz '2025-12-01T00:00:00Z' + make_interval(secs => i * 7)",
+    });
+    const { result, activities } = await run(await processWithPartitions('auto'));
+    expect(activities).toEqual([
+      'rescheduleRemainingTasks',
+      'rescheduleTaskRange',
+      'rescheduleTaskRange',
+      'finishRescheduleRun',
+    ]);
+    expect(result).toMatchObject({ success: true, tasks_found: 12000, tasks_rescheduled: 12000 });
+    const [moves] = await sql<{ n: string; tasks: string }>(
+      db.orm,
+      `SELECT count(*) AS n, count(DISTINCT task_id) AS tasks FROM automated_process_task_moves m
+         JOIN automated_process_executions e USING (execution_id)
+        WHERE e.status = 'completed' AND (e.result ->> 'tasks_rescheduled')::int = 12000`,
+    );
+    expect(moves).toEqual({ n: '12000', tasks: '12000' });
   });
 });

@@ -57,6 +57,7 @@ const V6_CHAIN_RUN = 'v6-chain-run';
 const V6_REQUIREMENT_WAITED = 'v6-chain-requirement-waited';
 /** v7 (CONCURRENCY_PATCH): an event run and a buffered manual run that waited with a pending row until woken. */
 const V7_PENDING = ['reschedule-buffered', 'reschedule-event-pending'];
+const V8_PARTITIONED = ['reschedule-auto-split', 'reschedule-partitioned'];
 /** Scheduled (or backfilled) runs, which claim their day (DAY_CLAIM_PATCH), in v4, v5 and v6. */
 const isScheduled = (workflowId: string) =>
   V4_SCHEDULED.some((s) => workflowId === `v4-${s}` || workflowId === `v5-${s}`) ||
@@ -82,7 +83,28 @@ it('has recorded histories of a success, a failure, a retried activity and a ski
     ...V6_EVENT.map((s) => `v6-${s}`),
     // v7: held back by a concurrency limit, waiting with a pending row: a buffered manual run, an event run.
     ...V7_PENDING.map((s) => `v7-${s}`),
+    // v8: a run split by its policy (partitions 3), and a default ("auto") run its work activity split in two.
+    ...V8_PARTITIONED.map((s) => `v8-${s}`),
   ]);
+});
+
+it('v8 histories walk their table in parts: planned by policy.partitions, or by the work activity of an "auto" run', () => {
+  const of = (name: string) => histories.find((h) => h.workflowId === `v8-${name}`)?.history;
+  expect(remoteActivities(of('reschedule-partitioned'))).toEqual([
+    'planRescheduleRun',
+    'rescheduleTaskRange',
+    'rescheduleTaskRange',
+    'rescheduleTaskRange',
+    'finishRescheduleRun',
+  ]);
+  expect(patchIds(of('reschedule-partitioned'))).toContain('partitioned-runs');
+  expect(remoteActivities(of('reschedule-auto-split'))).toEqual([
+    'rescheduleRemainingTasks',
+    'rescheduleTaskRange',
+    'rescheduleTaskRange',
+    'finishRescheduleRun',
+  ]);
+  expect(patchIds(of('reschedule-auto-split'))).toContain('auto-partitions');
 });
 
 interface RecordedEvent {
@@ -154,6 +176,11 @@ it('v3 and later histories run the reschedule work as rescheduleRemainingTasks b
     if (workflowId.includes('-archive-') || workflowId === V6_CHAIN_RUN) return ['archiveCompletedTasks'];
     // The failed run and its automatic rerun.
     if (workflowId === 'v5-reschedule-rerun') return ['rescheduleRemainingTasks', 'rescheduleRemainingTasks'];
+    // Split in two by the work activity's answer; planned in parts by policy.partitions (before the name's patch).
+    if (workflowId === 'v8-reschedule-auto-split')
+      return ['rescheduleRemainingTasks', 'rescheduleTaskRange', 'rescheduleTaskRange', 'finishRescheduleRun'];
+    if (workflowId === 'v8-reschedule-partitioned')
+      return ['planRescheduleRun', ...Array(3).fill('rescheduleTaskRange'), 'finishRescheduleRun'];
     return [/^v[12]-/.test(workflowId) ? 'rescheduleOverdueTasks' : 'rescheduleRemainingTasks'];
   };
   const shapes = histories.map(({ workflowId, history }) => ({
@@ -175,7 +202,8 @@ it('v3 histories (and v5 manual ones) answer the executionOpened update, failing
   const startedByApi = (workflowId: string) =>
     workflowId.startsWith('v3-') ||
     V5_MANUAL.some((s) => workflowId === `v5-${s}`) ||
-    workflowId === 'v7-reschedule-buffered';
+    workflowId === 'v7-reschedule-buffered' ||
+    workflowId.startsWith('v8-');
   expect(histories.map(({ workflowId, history }) => ({ workflowId, updates: openedUpdates(history) }))).toEqual(
     histories.map(({ workflowId }) => ({
       workflowId,
@@ -265,7 +293,7 @@ it("v5 runs apply the run's policy behind its patch marker: the work's retries a
     failedRows: 1,
   });
   // Before the patch: no marker, no timer on the run, the fixed options.
-  for (const shape of shapes.filter((x) => !/^v[567]-/.test(x.workflowId))) {
+  for (const shape of shapes.filter((x) => !/^v[5-8]-/.test(x.workflowId))) {
     expect(shape).toMatchObject({ policyPatch: false, runTimers: [] });
     for (const options of shape.work) expect(options).toEqual([5, '1800s', '60s']);
   }
@@ -365,7 +393,7 @@ it('v6 event runs wait for a run in progress behind their patch marker, and run 
   expect(waited.opened).toBeGreaterThanOrEqual(2);
 });
 
-it('v7 runs held back by a limit wait with a pending row behind their patch marker, woken by runMayStart; no other run has the marker', () => {
+it('v7 runs held back by a limit wait with a pending row behind their patch marker, woken by runMayStart; no earlier run has the marker', () => {
   const shapes = histories.map(({ workflowId, history }) => ({
     workflowId,
     concurrencyPatch: patchIds(history).includes(CONCURRENCY_PATCH),
@@ -378,12 +406,14 @@ it('v7 runs held back by a limit wait with a pending row behind their patch mark
     ).length,
   }));
   const v7 = V7_PENDING.map((s) => `v7-${s}`);
+  // Later versions pass the patch on every run (it is where a run is admitted), without waiting.
+  const later = V8_PARTITIONED.map((s) => `v8-${s}`);
   expect(
     shapes
       .filter((x) => x.concurrencyPatch)
       .map((x) => x.workflowId)
       .sort(),
-  ).toEqual(v7.sort());
+  ).toEqual([...v7, ...later].sort());
   for (const id of v7) {
     const shape = shapes.find((x) => x.workflowId === id)!;
     expect(shape.looks).toBeGreaterThanOrEqual(1);

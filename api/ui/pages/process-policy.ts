@@ -1,4 +1,4 @@
-import type { NotifyChannel, ProcessPolicy } from '../../../config/policy';
+import { AUTO, type NotifyChannel, type ProcessPolicy } from '../../../config/policy';
 import { channelKind, channelLabel } from '../../../activities/notifications/channels';
 import type { ProcessView } from '../../schemas/process';
 import { html, type SafeHtml } from '../html';
@@ -74,9 +74,7 @@ export function policySection(view: ProcessView): SafeHtml {
         }
       </dd>
       <dt>Partitions</dt>
-      <dd>
-        ${policy.partitions === 1 ? 'one walk of the table per run' : `${policy.partitions} walks of the table side by side per run`}
-      </dd>
+      <dd>${partitionsText(policy.partitions)}</dd>
       <dt>Concurrency</dt>
       <dd>
         ${plural(view.concurrency.limit, 'run')} at once${view.concurrency.key ? ` per ${view.concurrency.key}` : ''};
@@ -107,4 +105,9 @@ export function policySection(view: ProcessView): SafeHtml {
             </table>
           </div>`
     }`;
+}
+
+function partitionsText(partitions: ProcessPolicy['partitions']): string {
+  if (partitions === AUTO) return 'auto: walks side by side when the overdue count makes it worth it';
+  return partitions === 1 ? 'one walk of the table per run' : `${partitions} walks of the table side by side per run`;
 }
