@@ -7,7 +7,7 @@ import { initORM, migrate } from '../db/orm';
 
 export const ZONE = 'Asia/Tehran';
 export const RESCHEDULE = 'reschedule_remaining_tasks';
-const SECTIONS = ['throughput', 'latency', 'burst', 'console'];
+const SECTIONS = ['throughput', 'latency', 'burst', 'lateness', 'console'];
 
 export const USAGE = `npm run bench [-- options]
   --quick                  smaller sizes and counts (under 2 minutes)
@@ -19,6 +19,8 @@ export const USAGE = `npm run bench [-- options]
   --repeats=N              runs of each floor and of the real path per size, batch size and partitions
                            (medians reported; default 3, and 1 from 10M tasks up; --quick 1)
   --latency-runs=N         trigger latency samples (default 200, --quick 30)
+  --lateness-processes=N   lateness: processes scheduled for each minute (default 50, --quick 10)
+  --lateness-minutes=N     lateness: minutes in a row they fire (default 3, --quick 2)
   --console-executions=N   console: execution rows seeded (default 1M, --quick 10k)
   --console-moves=N        console: task-move audit rows seeded (default 10M, --quick 100k)
   --console-requests=N     console: measured requests per page (default 200, --quick 30)
@@ -41,7 +43,11 @@ export function parseOptions(args: string[]) {
     partitions: text,
   };
   const consoleOptions = { 'console-executions': text, 'console-moves': text, 'console-requests': text };
-  const { values } = parseArgs({ args, options: { ...options, 'latency-runs': text, ...consoleOptions } });
+  const latenessOptions = { 'lateness-processes': text, 'lateness-minutes': text };
+  const { values } = parseArgs({
+    args,
+    options: { ...options, 'latency-runs': text, ...latenessOptions, ...consoleOptions },
+  });
   if (values.help) return undefined;
   const quick = values.quick;
   const sections = new Set(values.only?.split(',') ?? SECTIONS);
@@ -61,6 +67,11 @@ export function parseOptions(args: string[]) {
     latencyRuns: numbers('latency-runs', values['latency-runs'], [quick ? 30 : 200])[0] ?? 30,
     latencyWarmup: quick ? 3 : 10,
     burst: { triggers: quick ? 100 : 500, processes: quick ? 10 : 50, clients: 25 },
+    /** At least 100 scheduled fires (issue 14): `processes` processes scheduled for each of `minutes` minutes. */
+    lateness: {
+      processes: numbers('lateness-processes', values['lateness-processes'], [quick ? 10 : 50])[0] ?? 10,
+      minutes: numbers('lateness-minutes', values['lateness-minutes'], [quick ? 2 : 3])[0] ?? 2,
+    },
     console: {
       executions: numbers('console-executions', values['console-executions'], [quick ? 10_000 : 1_000_000])[0] ?? 0,
       moves: numbers('console-moves', values['console-moves'], [quick ? 100_000 : 10_000_000])[0] ?? 0,

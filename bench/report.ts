@@ -12,6 +12,7 @@ import { REPO_ROOT } from '../dev-stack/load-config';
 import { locateTemporalCli } from '../dev-stack/temporal-cli';
 import { percentile, withPg, type BenchOptions, type Databases } from './context';
 import type { ConsoleResult } from './console-pages';
+import type { LatenessResult } from './lateness';
 import type { SizeResult } from './throughput';
 import type { measureBurst, measureLatency } from './triggers';
 
@@ -19,6 +20,7 @@ export interface Results {
   throughput?: SizeResult[];
   latency?: Awaited<ReturnType<typeof measureLatency>>;
   burst?: Awaited<ReturnType<typeof measureBurst>>;
+  lateness?: LatenessResult;
   console?: ConsoleResult;
   /** A section that failed, by name: its message (the other sections still ran). */
   errors: Record<string, string>;
@@ -72,7 +74,7 @@ const perPercentile = (f: (p: (typeof PERCENTILES)[number]) => number) =>
 
 /** The figures the README quotes: medians over the repeats, ratios to the floors, and where they came from. */
 export function summary(
-  { throughput, latency, burst, console: pages, errors }: Results,
+  { throughput, latency, burst, lateness, console: pages, errors }: Results,
   options: BenchOptions,
   startedAt: Date,
   machine: Awaited<ReturnType<typeof machineInfo>>,
@@ -92,7 +94,14 @@ export function summary(
         return { batchSize, partitions, tasksPerSecond: round(tps), ratio, bareRatio, peakRssMB, failed };
       }),
     );
-    return { overdue: s.size, floorTasksPerSecond: round(floor), bareUpdateTasksPerSecond: round(bare), byRun };
+    const repeats = s.floors.length;
+    return {
+      overdue: s.size,
+      repeats,
+      floorTasksPerSecond: round(floor),
+      bareUpdateTasksPerSecond: round(bare),
+      byRun,
+    };
   });
   const peaks = sizes?.map((s) => Math.max(...s.byRun.map((b) => b.peakRssMB))) ?? [];
   /** Issue 14: throughput at the largest size against 1M's, run by run (the same batch size and partitions). */
@@ -111,7 +120,8 @@ export function summary(
   return {
     date: startedAt.toISOString(),
     minutes: round((Date.now() - startedAt.getTime()) / 60_000, 1),
-    options: { ...options, sections: [...options.sections] },
+    // Unset repeats depend on the size (bench/throughput.ts): each size says how many it had.
+    options: { ...options, sections: [...options.sections], repeats: options.repeats ?? 'by size' },
     machine,
     code: {
       commit: run('git', ['rev-parse', 'HEAD']),
@@ -133,8 +143,23 @@ export function summary(
       httpRatio: perPercentile((p) => round(at.http[p] / at.floor[p], 2)),
     },
     burst: burst && { ...burst, seconds: round(burst.seconds, 1), otherAnswerSamples: undefined },
+    lateness: lateness && latenessSummary(lateness),
     console: pages && consoleSummary(pages),
     errors,
+  };
+}
+
+/** Issue 14: schedule lateness p99 under 1 s. */
+export const LATENESS_P99_GOAL_MS = 1000;
+
+function latenessSummary({ toRowOpenedMs, toStartedMs, ...counts }: LatenessResult) {
+  const ms = (samples: readonly number[]) => perPercentile((p) => round(percentile(samples, Number(p.slice(1)))));
+  const toRowOpened = ms(toRowOpenedMs);
+  return {
+    ...counts,
+    toRowOpenedMs: toRowOpened,
+    toStartedMs: ms(toStartedMs),
+    p99Ratio: round(toRowOpened.p99 / LATENESS_P99_GOAL_MS, 2),
   };
 }
 
@@ -222,6 +247,17 @@ export function renderTable(s: Summary): string {
     zero('  duplicated (rows per workflow id > 1)', b.duplicated);
     zero('  overlapping runs of one process', b.overlapping);
     zero('  other answers, unaccounted rows', b.otherAnswers + b.unaccountedRows);
+  }
+  if (s.lateness) {
+    const l = s.lateness;
+    const [opened, started] = [l.toRowOpenedMs, l.toStartedMs];
+    const fires = `${l.processes} processes × ${l.minutes} minutes`;
+    row(`schedule lateness (${fires}): nominal → row opened, p50`, `${opened.p50} ms`);
+    const goal = `${LATENESS_P99_GOAL_MS} ms`;
+    row('  nominal → row opened, p99', `${opened.p99} ms`, goal, l.p99Ratio, '< 1.00×', l.p99Ratio < 1);
+    row('  nominal → run started (slot taken), p50 / p99', `${started.p50} / ${started.p99} ms`);
+    row('  fires seen', String(l.fires), '', NaN, String(l.processes * l.minutes), l.fires === l.processes * l.minutes);
+    row('  missing / doubled', `${l.missing} / ${l.doubled}`, '', NaN, '0 / 0', l.missing + l.doubled === 0);
   }
   if (s.console) {
     const { seed, pages } = s.console;

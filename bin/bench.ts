@@ -13,6 +13,7 @@ import { Databases, log, parseOptions, USAGE, type BenchContext } from '../bench
 import { machineInfo, renderTable, sourceFingerprint, summary, writeResults, type Results } from '../bench/report';
 import { bundleWorkflows } from '../bench/service';
 import { measureConsolePages } from '../bench/console-pages';
+import { measureLateness } from '../bench/lateness';
 import { measureThroughput } from '../bench/throughput';
 import { measureBurst, measureLatency, withTriggerEnv } from '../bench/triggers';
 
@@ -62,11 +63,12 @@ async function main(): Promise<number> {
     };
     const { sections } = options;
     if (sections.has('throughput')) results.throughput = await attempt('throughput', () => measureThroughput(ctx));
-    if ((sections.has('latency') || sections.has('burst')) && !abort.signal.aborted) {
-      await attempt('latency and burst', () =>
+    if (['latency', 'burst', 'lateness'].some((s) => sections.has(s)) && !abort.signal.aborted) {
+      await attempt('latency, burst and lateness', () =>
         withTriggerEnv(ctx, async (env) => {
           if (sections.has('latency')) results.latency = await attempt('latency', () => measureLatency(ctx, env));
           if (sections.has('burst')) results.burst = await attempt('burst', () => measureBurst(ctx, env));
+          if (sections.has('lateness')) results.lateness = await attempt('lateness', () => measureLateness(ctx, env));
         }),
       );
     }
