@@ -21,6 +21,8 @@ export interface LatenessResult {
   /** Nominal time to the row's insert (pending or running), and to the run holding its slot, per fire. */
   readonly toRowOpenedMs: number[];
   readonly toStartedMs: number[];
+  /** Temporal's share: nominal time to the workflow's start (the schedule's action), per fire. */
+  readonly toWorkflowStartMs: number[];
 }
 
 export async function measureLateness(ctx: BenchContext, { orm, baseUrl }: TriggerEnv): Promise<LatenessResult> {
@@ -49,10 +51,10 @@ export async function measureLateness(ctx: BenchContext, { orm, baseUrl }: Trigg
       `lateness: ${names.length} processes created; fires at ${fires.map((f) => new Date(f).toISOString()).join(', ')}`,
     );
     const sql = orm.em.getConnection();
-    type Row = { process: string; nominal: number; opened: number; started: number };
+    type Row = { process: string; workflow_id: string; nominal: number; opened: number; started: number };
     const rows = async () =>
       sql.execute<Row[]>(
-        `SELECT p.name AS process, extract(epoch FROM e.logical_time) * 1000 AS nominal,
+        `SELECT p.name AS process, e.workflow_id, extract(epoch FROM e.logical_time) * 1000 AS nominal,
                 extract(epoch FROM coalesce(e.queued_at, e.started_at)) * 1000 AS opened,
                 extract(epoch FROM e.started_at) * 1000 AS started
            FROM automated_process_executions e JOIN automated_processes p ON p.process_id = e.process_id
@@ -68,6 +70,9 @@ export async function measureLateness(ctx: BenchContext, { orm, baseUrl }: Trigg
     const firstOf = new Map<string, Row>();
     for (const row of seen) if (!firstOf.has(row.process)) firstOf.set(row.process, row);
     const measured = [...firstOf.values()];
+    const workflowStarts = await Promise.all(
+      measured.map(async (r) => (await ctx.client.workflow.getHandle(r.workflow_id).describe()).startTime.getTime()),
+    );
     const result = {
       processes,
       minutes,
@@ -76,6 +81,7 @@ export async function measureLateness(ctx: BenchContext, { orm, baseUrl }: Trigg
       doubled: seen.length - firstOf.size,
       toRowOpenedMs: measured.map((r) => Number(r.opened) - Number(r.nominal)),
       toStartedMs: measured.map((r) => Number(r.started) - Number(r.nominal)),
+      toWorkflowStartMs: measured.map((r, i) => (workflowStarts[i] ?? NaN) - Number(r.nominal)),
     };
     log(`lateness: ${result.fires} fires of ${names.length}, ${result.missing} missing, ${result.doubled} doubled`);
     return result;
