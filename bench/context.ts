@@ -10,7 +10,7 @@ export const RESCHEDULE = 'reschedule_remaining_tasks';
 const SECTIONS = ['throughput', 'latency', 'burst', 'lateness', 'console'];
 
 export const USAGE = `npm run bench [-- options]
-  --quick                  smaller sizes and counts (under 2 minutes)
+  --quick                  smaller sizes and counts (a few minutes)
   --only=a,b               sections: ${SECTIONS.join(', ')} (default: all)
   --sizes=10000,100000     overdue tasks per throughput measurement (default 10k,100k,1M,10M; --quick 10k,50k)
   --batch-sizes=1000,5000  RESCHEDULE_BATCH_SIZE values to try, the first being the production default
@@ -20,7 +20,7 @@ export const USAGE = `npm run bench [-- options]
                            (medians reported; default 3, and 1 from 10M tasks up; --quick 1)
   --latency-runs=N         trigger latency samples (default 200, --quick 30)
   --lateness-processes=N   lateness: processes scheduled for each minute (default 50, --quick 10)
-  --lateness-minutes=N     lateness: minutes in a row they fire (default 3, --quick 2)
+  --lateness-minutes=N     lateness: minutes in a row they fire (default 3, --quick 1)
   --console-executions=N   console: execution rows seeded (default 1M, --quick 10k)
   --console-moves=N        console: task-move audit rows seeded (default 10M, --quick 100k)
   --console-requests=N     console: measured requests per page (default 200, --quick 30)
@@ -70,7 +70,7 @@ export function parseOptions(args: string[]) {
     /** At least 100 scheduled fires (issue 14): `processes` processes scheduled for each of `minutes` minutes. */
     lateness: {
       processes: numbers('lateness-processes', values['lateness-processes'], [quick ? 10 : 50])[0] ?? 10,
-      minutes: numbers('lateness-minutes', values['lateness-minutes'], [quick ? 2 : 3])[0] ?? 2,
+      minutes: numbers('lateness-minutes', values['lateness-minutes'], [quick ? 1 : 3])[0] ?? 1,
     },
     console: {
       executions: numbers('console-executions', values['console-executions'], [quick ? 10_000 : 1_000_000])[0] ?? 0,

@@ -202,9 +202,9 @@ export function renderTable(s: Summary): string {
     const [n, floor, bareFloor] = [shortN(overdue), `${fmt(audit)} tasks/s`, `${fmt(bare)} tasks/s`];
     // Judged at 1M only: smaller runs are dominated by fixed per-run costs.
     const judged = overdue === 1_000_000;
-    for (const [i, b] of byRun.entries()) {
+    for (const b of byRun) {
       const ours = `${fmt(b.tasksPerSecond)} tasks/s${b.failed ? ` (${b.failed} FAILED)` : ''}`;
-      const what = `reschedule N=${n}, batch ${fmt(b.batchSize)}, P=${b.partitions}${i === 0 ? ' (default)' : ''}`;
+      const what = `reschedule N=${n}, batch ${fmt(b.batchSize)}, P=${b.partitions}`;
       const ok = !b.failed;
       row(what, ours, floor, b.ratio, judged ? '≥ 0.80×' : '', judged ? ok && b.ratio >= 0.8 : undefined);
       if (b.partitions > 1)

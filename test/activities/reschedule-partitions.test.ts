@@ -182,16 +182,16 @@ describe('a partitioned reschedule run', () => {
   it('"auto": the work activity answers with a plan, moving nothing, once the count is worth two walks', async () => {
     await seedTable();
     const run = await arrangeRun(db.orm, TEHRAN_RUN);
-    // 3,000 overdue in batches of 50: 60 batches, two parts of 25 or more.
-    const outcome = await inActivity(activities(50).rescheduleRemainingTasks, [run, { auto: true }]);
+    // 3,000 overdue in batches of 300: 10 batches, two parts of 5.
+    const outcome = await inActivity(activities(300).rescheduleRemainingTasks, [run, { auto: true }]);
     expect(outcome).toMatchObject({ split: { tasksFound: 3000 } });
     expect((outcome as SplitRun).split.ranges).toHaveLength(2);
     expect(await stillOverdue()).toBe(3000);
     expect(await movesOf(run)).toEqual({ n: 0, tasks: 0 });
 
-    // Fewer batches than two parts need: the activity walks the table itself.
+    // Three batches of 1,000, fewer than two parts need: the activity walks the table itself.
     const small = await arrangeRun(db.orm, TEHRAN_RUN);
-    const walked = await inActivity(activities(100).rescheduleRemainingTasks, [small, { auto: true }]);
+    const walked = await inActivity(activities(1000).rescheduleRemainingTasks, [small, { auto: true }]);
     expect(walked).toMatchObject({ tasks_found: 3000, tasks_rescheduled: 3000 });
   });
 
@@ -217,12 +217,12 @@ describe('a partitioned reschedule run', () => {
 describe('autoPartitions', () => {
   it.each([
     [0, 1000, 1],
-    [49_999, 1000, 1],
-    [50_000, 1000, 2],
-    [99_999, 1000, 3],
-    [100_000, 1000, 4],
+    [9_999, 1000, 1],
+    [10_000, 1000, 2],
+    [19_999, 1000, 3],
+    [20_000, 1000, 4],
     [10_000_000, 1000, 4],
-    [12_000, 200, 2],
+    [2_500, 200, 2],
   ])('%i overdue in batches of %i: %i part(s)', (overdue, batchSize, parts) => {
     expect(autoPartitions(overdue, batchSize)).toBe(parts);
   });
