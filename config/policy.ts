@@ -49,7 +49,7 @@ export interface ProcessPolicy {
   /**
    * How many parts a run's work splits into, walked side by side (each its own activity and PostgreSQL
    * backend, on any worker); 1: one activity, as before; 'auto': as many as the run's overdue count
-   * makes worth it (AUTO_PARTITIONS). Only reschedule_remaining_tasks splits its work.
+   * makes worth it (autoPartitions, activities/reschedule-remaining-tasks.ts). Only reschedule_remaining_tasks splits its work.
    */
   readonly partitions: number | typeof AUTO;
 }

@@ -6,7 +6,7 @@
  * that agree. About 2 minutes; in .ci/run's report-only tier.
  */
 import { execFileSync } from 'node:child_process';
-import { checkRun, execution, movedCount, perfectRun, seedTasks, RESCHEDULE } from './support/database';
+import { checkRun, execution, movedCount, perfectRun, seedTasks, setReschedulePolicy } from './support/database';
 import { FaultStack, ZONE } from './support/stack';
 import {
   activityAttempts,
@@ -49,12 +49,7 @@ function pidsOf(groupLeader: number): Set<string> {
 it('kill -9 of one of two workers walking a 4-partition 1M run: the other finishes it, every overdue task moved exactly once', async () => {
   const seedStarted = Date.now();
   await seedTasks(stack.pool, SEED);
-  await stack.pool.query(
-    `INSERT INTO automated_process_registrations (process_id, implementation, display_name, policy)
-     SELECT process_id, name, name, $2::jsonb FROM automated_processes WHERE name = $1
-     ON CONFLICT (process_id) DO UPDATE SET policy = excluded.policy`,
-    [RESCHEDULE, JSON.stringify(POLICY)],
-  );
+  await setReschedulePolicy(stack.pool, POLICY);
   const [first, second] = [stack.worker!, await stack.startWorker({ beside: true })];
   const startedAt = Date.now();
   const run = await triggerRun(stack);

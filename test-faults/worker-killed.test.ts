@@ -4,7 +4,15 @@
  * activity once its heartbeat times out (1 minute); the run must complete with every overdue task
  * moved exactly once and counts that agree.
  */
-import { checkRun, execution, movedCount, perfectRun, seedTasks, type ExecutionRow } from './support/database';
+import {
+  checkRun,
+  execution,
+  movedCount,
+  perfectRun,
+  seedTasks,
+  setReschedulePolicy,
+  type ExecutionRow,
+} from './support/database';
 import { FaultStack, ZONE } from './support/stack';
 import {
   activityAttempts,
@@ -25,6 +33,8 @@ let stack: FaultStack;
 
 beforeAll(async () => {
   stack = await FaultStack.start(FILE, { batchSize: BATCH });
+  // One walk, whose attempts are counted below; partitioned-worker-killed kills a worker in a split run.
+  await setReschedulePolicy(stack.pool, { partitions: 1 });
 }, 300_000);
 
 afterAll(async () => {

@@ -55,6 +55,16 @@ const EXECUTIONS = `
          to_char(e.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at
     FROM automated_process_executions e JOIN automated_processes p USING (process_id)`;
 
+/** reschedule_remaining_tasks's policy as the API stores it (e.g. `{partitions: 1}`: one walk, as the fault was written for). */
+export async function setReschedulePolicy(pool: Pool, policy: object): Promise<void> {
+  await pool.query(
+    `INSERT INTO automated_process_registrations (process_id, implementation, display_name, policy)
+     SELECT process_id, name, name, $2::jsonb FROM automated_processes WHERE name = $1
+     ON CONFLICT (process_id) DO UPDATE SET policy = excluded.policy`,
+    [RESCHEDULE, JSON.stringify(policy)],
+  );
+}
+
 export function executionsOf(pool: Pool, processName: string): Promise<ExecutionRow[]> {
   return rows<ExecutionRow>(pool, `${EXECUTIONS} WHERE p.name = $1 ORDER BY e.started_at`, [processName]);
 }
