@@ -5,9 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { epochNow, log, RESCHEDULE, type BenchContext } from './context';
-import type { TriggerEnv } from './triggers';
+import { JSON_CONTENT, type TriggerEnv } from './triggers';
 
-const JSON_CONTENT = { 'content-type': 'application/json' };
 const MINUTE_MS = 60_000;
 
 export interface LatenessResult {

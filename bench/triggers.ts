@@ -12,7 +12,7 @@ import { epochNow, log, percentile, RESCHEDULE, type BenchContext } from './cont
 import { withService } from './service';
 
 /** Every write to the API says it is JSON, even without a body (else 415). */
-const JSON_CONTENT = { 'content-type': 'application/json' };
+export const JSON_CONTENT = { 'content-type': 'application/json' };
 
 export type TriggerEnv = { readonly orm: Orm; readonly baseUrl: string; readonly floorQueue: string };
 
